@@ -11,10 +11,11 @@
 #     into .deps/ (ignored by git), and the library is asked for its version before the
 #     folder is marked ready. A ready folder is never fetched again.
 #
-# Usage: scripts/setup-deps.sh [--bench] [--fuzz] [--no-apt]
-#   --bench   also install what bench/ uses (wrk, hyperfine)
-#   --fuzz    also install clang and its sanitizer runtimes (libFuzzer)
-#   --no-apt  only fetch DuckDB; fail if a Debian package is missing
+# Usage: scripts/setup-deps.sh [--bench] [--fuzz] [--build-only] [--no-apt]
+#   --bench       also install what bench/ uses (wrk, hyperfine)
+#   --fuzz        also install clang and its sanitizer runtimes (libFuzzer)
+#   --build-only  only what building needs, not the test tools (the Dockerfile's builder)
+#   --no-apt      only fetch DuckDB; fail if a Debian package is missing
 #
 # Environment: DS_DEPS_DIR (default: <repo>/.deps).
 set -eu
@@ -28,9 +29,9 @@ DUCKDB_HEADER_PKG=duckdb
 DUCKDB_HEADER_SHA512=hEJJ5hyVF0VLj3dmOLpsWrQR0b3d4Ykqtygm6iUXjHJDDnSqg/USKxcb5qvNrOhFYPgktayU6dXCtgPqcmmpog==
 NPM_REGISTRY=${NPM_CONFIG_REGISTRY:-https://registry.npmjs.org}
 
-PKGS_BUILD="gcc g++ make cmake pkg-config git ca-certificates curl
-	libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libssl-dev"
-PKGS_TEST="docker-registry skopeo apache2-utils openssl valgrind
+PKGS_BUILD="gcc g++ make cmake pkg-config git ca-certificates curl openssl
+	libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libssl-dev zlib1g-dev"
+PKGS_TEST="docker-registry skopeo apache2-utils valgrind
 	clang libclang-rt-14-dev"
 PKGS_BENCH="wrk hyperfine"
 PKGS_FUZZ="clang libclang-rt-14-dev"
@@ -39,13 +40,15 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 deps=${DS_DEPS_DIR:-$here/.deps}
 want_apt=1
 extra=""
+build_only=0
 for arg in "$@"; do
 	case $arg in
 	--bench) extra="$extra $PKGS_BENCH" ;;
 	--fuzz) extra="$extra $PKGS_FUZZ" ;;
 	--no-apt) want_apt=0 ;;
+	--build-only) build_only=1 ;;
 	-h | --help)
-		sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
@@ -62,6 +65,8 @@ die() {
 }
 
 # --- Debian packages ---------------------------------------------------------------------
+
+[ "$build_only" = 1 ] && PKGS_TEST=""
 
 missing_pkgs() {
 	for p in $PKGS_BUILD $PKGS_TEST $extra; do

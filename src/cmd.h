@@ -57,5 +57,6 @@ int cmd_usage_error(const char *name, const char *fmt, ...) __attribute__((forma
 int cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int cmd_version(int argc, const char **argv);
+int cmd_health(int argc, const char **argv);
 
 #endif

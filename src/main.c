@@ -14,6 +14,7 @@
 #include "cmd.h"
 
 static const struct cmd commands[] = {
+	{"health", cmd_health, "probe a running server's /health (container health checks)"},
 	{"version", cmd_version, "print the version of duckdb-spawn and of DuckDB"},
 };
 
