@@ -418,8 +418,13 @@ static int exchange_once(struct http_client *c, const struct http_request *req, 
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->o.timeout_ms);
+	{
+		long total = req->timeout_ms > 0 ? req->timeout_ms : c->o.timeout_ms;
+
+		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+				 c->o.connect_timeout_ms < total ? c->o.connect_timeout_ms : total);
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, total);
+	}
 	curl_easy_setopt(h, CURLOPT_USERAGENT, c->o.user_agent);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);

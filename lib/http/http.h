@@ -117,6 +117,9 @@ struct http_request {
 	int max_attempts;     /* including the first; 0: 3 when retry_on is set */
 	long retry_base_ms;   /* 0: 200 */
 	long retry_max_ms;    /* longest single wait, Retry-After included; 0: 5000 */
+	/* This request's limit on each exchange, connect included; 0: the client's timeout_ms.
+	 * A caller with a deadline of its own passes what is left of it. */
+	long timeout_ms;
 };
 
 struct http_response {

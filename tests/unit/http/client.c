@@ -394,3 +394,23 @@ TEST(http_helpers_escape_and_detect_loopback)
 	ASSERT_EQ_INT(http_parse_retry_after_ms("120"), 120000);
 	ASSERT_EQ_INT(http_parse_retry_after_ms("soon"), -1);
 }
+
+TEST(http_request_timeout_overrides_client_timeout)
+{
+	struct server a;
+	struct http_client c;
+	struct http_response r;
+	struct ds_error e = DS_ERROR_INIT;
+	struct http_options o = {.timeout_ms = 30000};
+	struct http_request req = {.method = "GET", .timeout_ms = 300};
+
+	start(&a);
+	ASSERT_EQ_INT(http_client_init(&c, &o, &e), 0);
+	http_response_init(&r);
+	req.url = url(&a, "/slow");
+	ASSERT_EQ_INT(http_request_perform(&c, &req, &r, &e), -1);
+	/* /slow answers after 1 s: only the request's 300 ms can have cut it short. */
+	ASSERT_EQ_INT(e.code, HTTP_FAIL_TIMEOUT);
+	http_response_release(&r);
+	http_client_release(&c);
+}
