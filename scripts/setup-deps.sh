@@ -97,6 +97,26 @@ if [ -n "$missing" ]; then
 	[ -z "$still" ] || die "apt-get did not install: $still"
 fi
 
+# --- npm tools for the tests ----------------------------------------------------------------
+# The workflow file (.github/workflows/) is checked against GitHub's schema by
+# action-validator, which ships the schema inside its npm package (no network at test time).
+NODE_TOOLS="@action-validator/cli@0.6.0 @action-validator/core@0.6.0"
+node_tools=$deps/node-tools
+if [ "$build_only" = 0 ] && [ ! -x "$node_tools/node_modules/.bin/action-validator" ]; then
+	if ! command -v npm >/dev/null 2>&1; then
+		[ "$want_apt" = 1 ] || die "npm is missing"
+		say "installing Debian packages: nodejs npm"
+		export DEBIAN_FRONTEND=noninteractive
+		as_root apt-get update -qq >/dev/null
+		as_root apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+	fi
+	say "installing test tools from npm: $NODE_TOOLS"
+	mkdir -p "$node_tools"
+	# shellcheck disable=SC2086
+	(cd "$node_tools" && npm install --silent --no-save --no-audit --no-fund \
+		--prefix "$node_tools" $NODE_TOOLS >/dev/null) || die "npm install $NODE_TOOLS failed"
+fi
+
 # --- DuckDB ------------------------------------------------------------------------------
 
 dest=$deps/duckdb-$DUCKDB_VERSION

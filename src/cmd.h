@@ -56,7 +56,26 @@ int cmd_usage_error(const char *name, const char *fmt, ...) __attribute__((forma
 /* "error: <message>" on stderr; returns EXIT_FAILURE_. */
 int cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+int cmd_serve(int argc, const char **argv);
 int cmd_version(int argc, const char **argv);
+
+/* image group (cmd/image.c) and its subcommands. */
+int cmd_image(int argc, const char **argv);
+int cmd_image_check(int argc, const char **argv);
+
+/* koyeb group (cmd/koyeb.c; its subcommands are in cmd/koyeb-*.c, see cmd/koyeb-common.h). */
+int cmd_koyeb(int argc, const char **argv);
+
 int cmd_health(int argc, const char **argv);
+int cmd_image_build(int argc, const char **argv);
+int cmd_image_push(int argc, const char **argv);
+
+struct cmd_registry_flags;
+struct ds_strlist;
+/* Push the image of layout (its ref.name from_tag, or the only one) to each of refs; shared
+ * by image push and image build --push (cmd/image-push.c). Returns an exit code. */
+int cmd_image_push_layout(const char *layout, const char *from_tag, const char *const *refs,
+			  int nrefs, struct cmd_registry_flags *rf, const struct ds_strlist *mounts,
+			  int json, int quiet);
 
 #endif

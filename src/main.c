@@ -15,6 +15,9 @@
 
 static const struct cmd commands[] = {
 	{"health", cmd_health, "probe a running server's /health (container health checks)"},
+	{"image", cmd_image, "container images: check REF (can a platform pull it, and if not why)"},
+	{"koyeb", cmd_koyeb, "Koyeb: secrets, apps, services, one idempotent deploy, status"},
+	{"serve", cmd_serve, "serve the data-product API (DuckDB over HTTP)"},
 	{"version", cmd_version, "print the version of duckdb-spawn and of DuckDB"},
 };
 

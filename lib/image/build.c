@@ -78,8 +78,8 @@ static int runtime_tree(const struct image_build_opts *o, struct image_rootfs *f
 			 strcmp(name, "libduckdb.so") ? LIBDIR : PRIVATE_LIBDIR, name);
 		if (image_rootfs_has(fs, path))
 			continue;
-		if (image_rootfs_add_file(fs, path, real, !strcmp(name, base_name(LOADER)) ? 0755 : 0644,
-					  e))
+		if (image_rootfs_add_elf(fs, path, real, !strcmp(name, base_name(LOADER)) ? 0755 : 0644,
+					 e))
 			goto out;
 	}
 	if (!image_rootfs_has(fs, LIBDIR "/ld-linux-x86-64.so.2")) {
@@ -92,7 +92,11 @@ static int runtime_tree(const struct image_build_opts *o, struct image_rootfs *f
 		if (image_rootfs_add_file(fs, LIBDIR "/ld-linux-x86-64.so.2", real, 0755, e))
 			goto out;
 	}
-	if (image_rootfs_add_symlink(fs, "lib", "usr/lib", e) ||
+	/* $ORIGIN needs /proc (the loader reads /proc/self/exe) and a bare chroot has none: the
+	 * system search path reaches libduckdb.so through this link all the same. */
+	if (image_rootfs_add_symlink(fs, LIBDIR "/libduckdb.so",
+				     "../../local/lib/duckdb-spawn/libduckdb.so", e) ||
+	    image_rootfs_add_symlink(fs, "lib", "usr/lib", e) ||
 	    image_rootfs_add_symlink(fs, "lib64", "usr/lib64", e) ||
 	    image_rootfs_add_symlink(fs, "usr/lib64/ld-linux-x86-64.so.2",
 				     "../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", e) ||
@@ -297,7 +301,7 @@ int image_build(const struct image_build_opts *o, struct image_build_result *r,
 	if (runtime_tree(o, &runtime, e) || write_tree_layer(o, &runtime, &r->layers[r->nlayers], e))
 		goto out;
 	r->nlayers++;
-	if (image_rootfs_add_file(&app, IMAGE_BINARY_PATH, o->binary ? o->binary : exe, 0755, e) ||
+	if (image_rootfs_add_elf(&app, IMAGE_BINARY_PATH, o->binary ? o->binary : exe, 0755, e) ||
 	    write_tree_layer(o, &app, &r->layers[r->nlayers], e))
 		goto out;
 	r->nlayers++;

@@ -4,6 +4,8 @@
  */
 #include "image/rootfs.h"
 
+#include "image/elf.h"
+
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -96,6 +98,15 @@ int image_rootfs_add_file(struct image_rootfs *r, const char *path, const char *
 	return 0;
 }
 
+int image_rootfs_add_elf(struct image_rootfs *r, const char *path, const char *host_path,
+			 unsigned mode, struct ds_error *e)
+{
+	if (image_rootfs_add_file(r, path, host_path, mode, e))
+		return -1;
+	r->v[r->n - 1].strip = 1;
+	return 0;
+}
+
 int image_rootfs_add_data(struct image_rootfs *r, const char *path, const char *data, size_t len,
 			  unsigned mode, struct ds_error *e)
 {
@@ -160,6 +171,22 @@ static int copy_file(struct image_tar *t, const struct image_entry *x,
 	char buf[1 << 16];
 	struct stat st;
 	int fd, r = -1;
+
+	if (x->strip) {
+		struct ds_buf b = DS_BUF_INIT(0);
+		int s = image_elf_strip(x->source, &b, e);
+
+		if (s > 0)
+			r = image_tar_file_begin(t, x->path, b.len, m, e) ||
+			    image_tar_write(t, b.data, b.len, e) || image_tar_file_end(t, e);
+		ds_buf_release(&b);
+		if (s < 0 || (s > 0 && r)) {
+			ds_error_prefix(e, "adding '/%s'", x->path);
+			return -1;
+		}
+		if (s > 0)
+			return 0;
+	}
 
 	fd = open(x->source, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

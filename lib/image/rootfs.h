@@ -33,6 +33,7 @@ struct image_entry {
 	char *data;   /* DATA */
 	size_t data_len;
 	unsigned mode, uid, gid;
+	int strip; /* FILE: drop ELF symbol tables and debug sections (image/elf.h) */
 };
 
 struct image_rootfs {
@@ -47,6 +48,9 @@ int image_rootfs_add_dir(struct image_rootfs *r, const char *path, unsigned mode
 			 unsigned gid, struct ds_error *e);
 int image_rootfs_add_file(struct image_rootfs *r, const char *path, const char *host_path,
 			  unsigned mode, struct ds_error *e);
+/* A host ELF file without what only a debugger reads (image/elf.h); as is when not ELF. */
+int image_rootfs_add_elf(struct image_rootfs *r, const char *path, const char *host_path,
+			 unsigned mode, struct ds_error *e);
 int image_rootfs_add_data(struct image_rootfs *r, const char *path, const char *data, size_t len,
 			  unsigned mode, struct ds_error *e);
 int image_rootfs_add_symlink(struct image_rootfs *r, const char *path, const char *target,

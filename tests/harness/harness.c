@@ -252,9 +252,26 @@ static char **build_env(const char *const *env)
 	return out;
 }
 
-static void stop_at_end(void *p)
+/*
+ * The end-of-test cleanup must not touch the caller's struct ds_proc: it usually lives on a
+ * stack frame (a test function's, or ds_run()'s) that is gone by then. It gets this record,
+ * allocated for the life of the test, which ds_proc_wait() keeps up to date.
+ */
+struct ds_proc_track {
+	pid_t pid;
+	int exited;
+};
+
+static void stop_at_end(void *arg)
 {
-	ds_proc_stop(p, 5000);
+	struct ds_proc_track *t = arg;
+	struct ds_proc p;
+
+	memset(&p, 0, sizeof(p));
+	p.pid = t->pid;
+	p.exited = t->exited;
+	p.track = t;
+	ds_proc_stop(&p, 5000);
 }
 
 void ds_proc_start(struct ds_proc *p, const char *const *argv, const char *const *env,
@@ -301,7 +318,9 @@ void ds_proc_start(struct ds_proc *p, const char *const *argv, const char *const
 		_exit(127);
 	}
 	p->pid = pid;
-	ds_test_defer(stop_at_end, p);
+	p->track = ds_test_alloc(sizeof(*p->track));
+	p->track->pid = pid;
+	ds_test_defer(stop_at_end, p->track);
 }
 
 int ds_proc_wait(struct ds_proc *p, int timeout_ms)
@@ -316,6 +335,8 @@ int ds_proc_wait(struct ds_proc *p, int timeout_ms)
 
 		if (r == p->pid) {
 			p->exited = 1;
+			if (p->track)
+				p->track->exited = 1;
 			return 0;
 		}
 		if (r < 0 && errno != EINTR)

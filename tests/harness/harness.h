@@ -42,6 +42,7 @@ struct ds_proc {
 	int exited;
 	char *out_path;  /* stdout and stderr go to files in the test's tmpdir */
 	char *err_path;
+	struct ds_proc_track *track; /* what the end-of-test cleanup sees (lives until then) */
 };
 
 /*
