@@ -432,7 +432,14 @@ static long number(const char *s)
 
 int main(int argc, char **argv)
 {
+	struct ds_error e = DS_ERROR_INIT;
+
 	ds_log_set_level(DS_LOG_WARN);
+	/* DuckDB is loaded on demand (lib/db/loader.c); this program calls it directly. */
+	if (db_load(&e)) {
+		fprintf(stderr, "serve_bench: %s\n", ds_error_msg(&e));
+		return 1;
+	}
 	if (argc == 4 && !strcmp(argv[1], "seed"))
 		return seed(argv[2], number(argv[3]));
 	if (argc == 5 && !strcmp(argv[1], "ids"))

@@ -52,6 +52,9 @@ for f in $(git ls-files -co --exclude-standard -- 'lib/*.c' 'lib/*.h' 2>/dev/nul
 		inc=$(echo "$line" | sed -E 's/^[0-9]+:#include "([^"]*)".*/\1/')
 		case $inc in
 		cmd.h | cmd/*) echo "$f:${line%%:*}: lib/ includes the tool ($inc)" >&2; echo x ;;
+		duckdb.h)
+			[ "$mod" = db ] || { echo "$f:${line%%:*}: only lib/db may include duckdb.h" >&2; echo x; }
+			;;
 		*/*)
 			dep=${inc%%/*}
 			case " $ok " in
@@ -67,7 +70,7 @@ done
 prefix() {
 	case $1 in
 	core) echo "ds_" ;;
-	db) echo "db_" ;;
+	db) echo "db_ duckdb_" ;; # duckdb_*: the C API trampolines of db/loader.c
 	http) echo "http_" ;;
 	registry) echo "registry_ ref_" ;;
 	koyeb) echo "koyeb_" ;;

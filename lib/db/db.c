@@ -104,6 +104,8 @@ int db_open(struct db **out, const struct db_config *c, struct ds_error *e)
 	const char *path = c->path && *c->path ? c->path : ":memory:";
 
 	*out = NULL;
+	if (db_load(e))
+		return -1;
 	db = calloc(1, sizeof(*db));
 	if (!db)
 		return ds_error_set(e, DB_ERR_NOMEM, "out of memory");

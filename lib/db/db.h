@@ -1,7 +1,8 @@
 /*
  * db/db.h - DuckDB, through its C API.
  *
- * The one module that includes duckdb.h. Everything above it asks this module for rows and
+ * The one module that includes duckdb.h, and the one that loads libduckdb.so, at the first
+ * db_open() (db/loader.c). Everything above it asks this module for rows and
  * never sees a duckdb_* type, so the rules DuckDB's C API imposes are kept in one place:
  *
  *   - one database per process, opened with explicit settings (memory limit, threads);
@@ -30,7 +31,13 @@
 #include "core/error.h"
 #include "db/decimal.h"
 
-/* The linked library's version, e.g. "v1.4.4". */
+/* Load libduckdb.so (db/loader.c: it is not linked, so that commands without a database
+ * do not pay for it). Idempotent and thread-safe; db_open() calls it. 0, or -1 with e
+ * saying why ("cannot load DuckDB (libduckdb.so): ... cannot open shared object file"). */
+int db_load(struct ds_error *e);
+
+/* The library's version, e.g. "v1.4.4", loading it if needed; NULL when it cannot load
+ * (db_load() says why). */
 const char *db_duckdb_version(void);
 
 /* ds_error codes set by this module. */

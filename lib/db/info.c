@@ -1,5 +1,5 @@
 /*
- * db/info.c - facts about the linked DuckDB library.
+ * db/info.c - facts about the DuckDB library.
  */
 #include "db/db.h"
 
@@ -7,5 +7,9 @@
 
 const char *db_duckdb_version(void)
 {
+	struct ds_error e = DS_ERROR_INIT;
+
+	if (db_load(&e))
+		return NULL;
 	return duckdb_library_version();
 }

@@ -13,6 +13,7 @@
 
 #include "build_info.h"
 #include "cmd.h"
+#include "db/db.h"
 #include "image/build.h"
 #include "registry-flags.h"
 #include "registry/ref.h"
@@ -117,6 +118,11 @@ int cmd_image_build(int argc, const char **argv)
 		goto out;
 	}
 	normalized = ref_string(&ref);
+	/* The closure is what this process has loaded: DuckDB too, which is loaded on demand. */
+	if (db_load(&e)) {
+		code = cmd_error("image build: the image needs DuckDB: %s", ds_error_msg(&e));
+		goto out;
+	}
 	if (image_build(&o, &r, &e)) {
 		code = cmd_error("image build: %s", ds_error_msg(&e));
 		goto out;
