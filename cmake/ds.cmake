@@ -28,6 +28,8 @@ function(_ds_test_env out)
         "DS_SOURCE_DIR=${CMAKE_SOURCE_DIR}"
         "DS_BUILD_DIR=${CMAKE_BINARY_DIR}"
         "DS_SANITIZE=${DS_SANITIZE}"
+        # In-process tests of lib/db are not the binary: tell its loader where DuckDB is.
+        "DS_LIBDUCKDB=${DS_DUCKDB_DIR}/lib/libduckdb.so"
         PARENT_SCOPE)
 endfunction()
 

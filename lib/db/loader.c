@@ -1,11 +1,15 @@
 /*
  * db/loader.c - libduckdb.so, loaded when first needed; see db/duckdb-api.h.
  *
- * dlopen("libduckdb.so") searches the RUNPATH of the binary that asks, so the library is
- * found where the binary's RUNPATH says ($ORIGIN/../lib/duckdb-spawn: the build tree, an
- * install, an image), then on the system path. Every function of duckdb-api.h is looked up
- * once; a missing one fails the load with its name, so a library of another version is
- * refused up front rather than crashing later.
+ * Where the library is looked for, in order:
+ *   1. $DS_LIBDUCKDB, a path (tests of lib/db, which are not the binary);
+ *   2. <the executable's folder>/../lib/duckdb-spawn/libduckdb.so, where the build tree, an
+ *      install and an image all put it (the binary's RUNPATH says the same, but a dlopen()
+ *      that a sanitizer intercepts searches the sanitizer's RUNPATH, not ours);
+ *   3. "libduckdb.so" on the caller's RUNPATH and the system path (an image run without
+ *      /proc, where the executable's path cannot be read, links it there).
+ * Every function of duckdb-api.h is looked up once; a missing one fails the load with its
+ * name, so a library of another version is refused up front rather than crashing later.
  *
  * The trampolines below carry DuckDB's own names: lib/db keeps calling the C API as
  * duckdb.h documents it. Calling one before db_load() succeeded is a bug (DS_BUG).
@@ -13,9 +17,12 @@
 #include "db/db.h"
 
 #include <dlfcn.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db/duckdb-api.h"
 #include "duckdb.h"
@@ -51,11 +58,45 @@ static int open_flags(void)
 	return flags;
 }
 
+/* <folder of /proc/self/exe>/../lib/duckdb-spawn/libduckdb.so, or "" when unreadable. */
+static void beside_executable(char *out, size_t n)
+{
+	char exe[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	out[0] = '\0';
+	if (len <= 0)
+		return;
+	exe[len] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	snprintf(out, n, "%s/../lib/duckdb-spawn/" DB_LIBRARY, exe);
+}
+
 static void load(void)
 {
-	const char *why;
+	const char *env = getenv("DS_LIBDUCKDB"), *why = NULL;
+	char path[PATH_MAX + 64];
 
-	handle = dlopen(DB_LIBRARY, open_flags());
+	if (env && *env) {
+		handle = dlopen(env, open_flags());
+		if (!handle) {
+			why = dlerror();
+			snprintf(load_error, sizeof(load_error), "cannot load DuckDB (DS_LIBDUCKDB=%s): %s",
+				 env, why ? why : "unknown error");
+			return;
+		}
+	}
+	if (!handle) {
+		beside_executable(path, sizeof(path));
+		if (path[0] && !access(path, R_OK))
+			handle = dlopen(path, open_flags());
+	}
+	if (!handle)
+		handle = dlopen(DB_LIBRARY, open_flags());
 	if (!handle) {
 		why = dlerror();
 		snprintf(load_error, sizeof(load_error), "cannot load DuckDB (%s): %s", DB_LIBRARY,

@@ -224,6 +224,13 @@ static size_t key_len(const char *kv)
 	return eq ? (size_t)(eq - kv) : strlen(kv);
 }
 
+/* Meant for this test process only: DS_LIBDUCKDB tells an in-process lib/db where DuckDB is;
+ * a child (the real binary, a fixture) must find it the way it does for users. */
+static int for_this_process_only(const char *kv)
+{
+	return !strncmp(kv, "DS_LIBDUCKDB=", 13);
+}
+
 /* environ minus the keys env names, plus env's "K=V" entries. */
 static char **build_env(const char *const *env)
 {
@@ -242,7 +249,7 @@ static char **build_env(const char *const *env)
 			if (key_len(env[j]) == key_len(environ[i]) &&
 			    !strncmp(env[j], environ[i], key_len(env[j])))
 				replaced = 1;
-		if (!replaced)
+		if (!replaced && !for_this_process_only(environ[i]))
 			out[n++] = environ[i];
 	}
 	for (j = 0; j < m; j++)

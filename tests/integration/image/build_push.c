@@ -178,12 +178,26 @@ TEST(image_build_rootfs_runs_the_binary_as_user_10001)
 	unpack(dir, jstr(out, "digest"), root);
 	ASSERT_EQ_INT(stat(ds_test_path(root, "data"), &st), 0);
 	ASSERT_EQ_INT(st.st_uid, 10001);
-	{
-		/* Nothing of the host: the image's loader, libc and libduckdb.so, no /proc. */
+	if (!getenv("DS_SANITIZE") || !*getenv("DS_SANITIZE")) {
+		/* Nothing of the host: the image's loader, libc and libduckdb.so, and no /proc,
+		 * so the binary's $ORIGIN RUNPATH cannot work and the image's other path to
+		 * libduckdb.so must. */
 		const char *argv[] = {"chroot", "--userspec=10001:10001", root,
 				      "/usr/local/bin/duckdb-spawn", "version", NULL};
 
 		ds_run(&r, argv, NULL, NULL, 20000);
+	} else {
+		/* A sanitizer runtime reads its options and memory map from /proc: give it one,
+		 * in a private mount namespace. */
+		const char *argv[] = {"unshare", "-m", "--propagation", "private", "sh", "-c",
+				      "mkdir -p \"$1/proc\" && mount -t proc proc \"$1/proc\" && "
+				      "exec chroot --userspec=10001:10001 \"$1\" "
+				      "/usr/local/bin/duckdb-spawn version",
+				      "sh", root, NULL};
+		const char *env[] = {"ASAN_OPTIONS=detect_leaks=0", NULL};
+
+		ds_test_require_program("unshare");
+		ds_run(&r, argv, env, NULL, 20000);
 	}
 	ASSERT_MSG(r.code == 0, "the image's binary does not run: %s", r.err);
 	ASSERT_CONTAINS(r.out, "DuckDB v1.4.4");
@@ -235,7 +249,14 @@ static json_t *push(const char *layout, const char *from_tag, const char *ref,
 	ds_run(r, argv, env, NULL, 120000);
 	ASSERT_MSG(r->code == want_code, "image push exit %d, want %d: %s", r->code, want_code,
 		   r->err);
-	return want_code ? NULL : json_array_get(load_json(r->out), 0);
+	if (want_code)
+		return NULL;
+	{
+		json_t *all = load_json(r->out), *one = json_incref(json_array_get(all, 0));
+
+		json_decref(all);
+		return one; /* the caller's */
+	}
 }
 
 static json_t *check(struct regfix *f, const char *ref, const char *const *env)
@@ -270,6 +291,7 @@ TEST(image_push_to_a_private_repository_then_check_says_ok)
 	ASSERT_NOT_CONTAINS(r.out, f->password);
 	ASSERT_NOT_CONTAINS(r.err, f->password);
 	ASSERT_NOT_CONTAINS(r.err, "eyJ"); /* no token */
+	json_decref(p);
 
 	c = check(f, ref, env);
 	ASSERT_EQ_STR(jstr(c, "verdict"), "OK");
@@ -282,6 +304,7 @@ TEST(image_push_to_a_private_repository_then_check_says_ok)
 	p = push(layout, "1.0", ds_test_printf("%s/acme/app:latest", f->host), env, NULL, 0, &r);
 	ASSERT_EQ_INT(json_integer_value(json_object_get(p, "uploaded")), 0);
 	ASSERT_EQ_INT(json_integer_value(json_object_get(p, "present")), 3);
+	json_decref(p);
 	json_decref(built);
 }
 
@@ -315,12 +338,14 @@ TEST(image_push_to_a_plain_http_loopback_registry_falls_back_and_mounts)
 	p = push(layout, NULL, ds_test_printf("%s/acme/first:1.0", f->host), env, NULL, 0, &r);
 	ASSERT_EQ_INT(json_integer_value(json_object_get(p, "uploaded")), 3);
 	ASSERT_CONTAINS(r.err, "does not speak TLS: using plain HTTP");
+	json_decref(p);
 	/* A second repository of the same registry takes the blobs by mount, not upload. */
 	p = push(layout, NULL, ds_test_printf("%s/acme/second:1.0", f->host), env, "acme/first", 0,
 		 &r);
 	ASSERT_EQ_INT(json_integer_value(json_object_get(p, "mounted")), 3);
 	ASSERT_EQ_INT(json_integer_value(json_object_get(p, "uploaded")), 0);
 	ASSERT_EQ_STR(jstr(p, "digest"), jstr(built, "digest"));
+	json_decref(p);
 	json_decref(built);
 }
 
