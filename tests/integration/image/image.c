@@ -2,7 +2,7 @@
  * `duckdb-spawn image check` through the real binary against real registries (regfix.h),
  * for what a case file (tests/cases/image/) cannot say: an image pushed while --wait polls,
  * credentials from the environment, config.json and a credential helper, secrets absent from
- * every output, request and connection counts, usage errors, and --help against the docs.
+ * every output, request and connection counts, and usage errors.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -351,30 +351,6 @@ TEST(image_check_usage_errors_exit_2)
 	ASSERT_EQ_INT(r.code, 2);
 	ASSERT_CONTAINS(r.err, "'chek' is not a command");
 	ASSERT_EQ_STR(r.out, "");
-}
-
-TEST(meta_image_check_help_flags_are_documented)
-{
-	const char *argv[] = {ds_test_bin(), "image", "check", "--help", NULL};
-	const char *doc = ds_test_read_file(ds_test_printf("%s/docs/cli/image-check.md", ds_test_source_dir()), NULL);
-	struct ds_run r;
-	const char *p;
-	int n = 0;
-
-	ASSERT_NOT_NULL(doc);
-	ds_run(&r, argv, NULL, NULL, 10000);
-	ASSERT_EQ_INT(r.code, 0);
-	for (p = r.out; (p = strstr(p, "--")); p += 2) {
-		char flag[64];
-		size_t len = strspn(p + 2, "abcdefghijklmnopqrstuvwxyz-");
-
-		if (!len)
-			continue;
-		snprintf(flag, sizeof(flag), "`--%.*s", (int)len, p + 2);
-		ASSERT_MSG(strstr(doc, flag), "docs/cli/image-check.md does not document %s", flag + 1);
-		n++;
-	}
-	ASSERT_CMP_INT(n, >=, 10);
 }
 
 static void stop_proxy(void *p)
