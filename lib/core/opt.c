@@ -7,6 +7,8 @@
  */
 #include "core/opt.h"
 
+#include "core/text.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -116,33 +118,6 @@ int ds_parse_size(const char *s, long long *out, struct ds_error *e)
 	return ds_error_set(e, 0, "'%s' is not a size (try 512MB, 256MiB, 1GB)", s);
 }
 
-/* Levenshtein distance, bounded to short option names. */
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j;
-	size_t row[64];
-
-	if (la >= 63 || lb >= 63)
-		return (size_t)-1;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		size_t prev = row[0], cur;
-
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			size_t sub = prev + (a[i - 1] != b[j - 1]);
-			size_t del = row[j] + 1, ins = row[j - 1] + 1;
-
-			cur = sub < del ? sub : del;
-			cur = cur < ins ? cur : ins;
-			prev = row[j];
-			row[j] = cur;
-		}
-	}
-	return row[lb];
-}
-
 static const char *closest(const struct ds_option *opts, const char *name)
 {
 	const char *best = NULL;
@@ -153,7 +128,7 @@ static const char *closest(const struct ds_option *opts, const char *name)
 
 		if (!opts->long_name || !opts->help)
 			continue;
-		d = distance(name, opts->long_name);
+		d = ds_edit_distance(name, opts->long_name, 0);
 		if (d < best_d) {
 			best_d = d;
 			best = opts->long_name;

@@ -6,6 +6,8 @@
  */
 #include "koyeb/lint.h"
 
+#include "core/text.h"
+
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -202,31 +204,6 @@ static void lint_database(const char *value, const json_t *vols, struct koyeb_li
 
 /* --- names -------------------------------------------------------------------------------- */
 
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j, row[64];
-
-	if (la >= 63 || lb >= 63)
-		return (size_t)-1;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		size_t prev = row[0], cur;
-
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			size_t sub = prev + (a[i - 1] != b[j - 1]), del = row[j] + 1,
-			       ins = row[j - 1] + 1;
-
-			cur = sub < del ? sub : del;
-			cur = cur < ins ? cur : ins;
-			prev = row[j];
-			row[j] = cur;
-		}
-	}
-	return row[lb];
-}
-
 static void lint_name(const char *flag, const char *what, const char *check, const char *name,
 		      const char *const *known, size_t n, unsigned flags, struct koyeb_lint *l)
 {
@@ -239,7 +216,7 @@ static void lint_name(const char *flag, const char *what, const char *check, con
 
 		if (!strcmp(known[i], name))
 			return;
-		d = distance(known[i], name);
+		d = ds_edit_distance(known[i], name, 0);
 		if (d < bd) {
 			bd = d;
 			best = known[i];

@@ -19,6 +19,8 @@
  */
 #include "registry/check.h"
 
+#include "core/text.h"
+
 #include <ctype.h>
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -483,46 +485,18 @@ static int call(struct ctx *c, const char *method, const char *path, const char 
 	return rc;
 }
 
-static unsigned edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j;
-	unsigned row[130], prev, tmp;
-
-	if (la > 128 || lb > 128)
-		return 1000;
-	for (j = 0; j <= lb; j++)
-		row[j] = (unsigned)j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = (unsigned)i;
-		for (j = 1; j <= lb; j++) {
-			unsigned cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-			unsigned best = prev + cost;
-
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			tmp = row[j];
-			row[j] = best;
-			prev = tmp;
-		}
-	}
-	return row[lb];
-}
-
 /* How near tag t is to the wanted one (lower is nearer), or -1 when not near at all. Tags that
  * extend the wanted one ("1.2" -> "1.2.0", "1.2-alpine") come first. */
 static long tag_score(const char *want, const char *t)
 {
 	size_t lw = strlen(want), lt = strlen(t);
-	unsigned d;
+	size_t d;
 
 	if (lt > lw && !strncmp(t, want, lw) && strchr(".-_", t[lw]))
 		return (long)(lt - lw);
 	if (lw > lt && !strncmp(want, t, lt) && strchr(".-_", want[lt]))
 		return 100 + (long)(lw - lt);
-	d = edit_distance(want, t);
+	d = ds_edit_distance(want, t, 1);
 	if (d <= 2 || d * 3 <= lw)
 		return 200 + (long)d * 10;
 	return -1;
