@@ -921,28 +921,44 @@ int koyeb_service_create(struct koyeb_client *c, const char *app_id, const char 
 	return 0;
 }
 
+/*
+ * After a lost reply: the service, and its latest deployment when that is not the one it had
+ * before the call (x->prev_latest), which is how a PUT or a redeploy shows it went through.
+ * 1 with *svc and *dep set (the caller's), 0 with *svc only, -1 on error.
+ */
+static int latest_changed(struct koyeb_client *c, struct svc_ctx *x, json_t **svc, json_t **dep,
+			  struct ds_error *e)
+{
+	const char *latest;
+
+	*svc = *dep = NULL;
+	if (koyeb_service_get(c, x->id, svc, e))
+		return -1;
+	latest = str(*svc, "latest_deployment_id");
+	if (!latest || !*latest || !strcmp(latest, x->prev_latest ? x->prev_latest : ""))
+		return 0;
+	if (koyeb_deployment_get(c, latest, dep, e)) {
+		json_decref(*svc);
+		*svc = NULL;
+		return -1;
+	}
+	return 1;
+}
+
 /* Did a PUT whose reply was lost go through? Yes when the latest deployment changed and
  * carries the definition sent. */
 static int converge_update(struct koyeb_client *c, void *ctx, json_t **out, struct ds_error *e)
 {
 	struct svc_ctx *x = ctx;
-	json_t *s = NULL, *d = NULL;
-	const char *latest;
-	int took = 0;
+	json_t *s, *d;
+	int took, rc = latest_changed(c, x, &s, &d, e);
 
-	if (koyeb_service_get(c, x->id, &s, e))
+	if (rc < 0)
 		return -1;
-	latest = str(s, "latest_deployment_id");
-	if (latest && *latest && strcmp(latest, x->prev_latest ? x->prev_latest : "")) {
-		if (koyeb_deployment_get(c, latest, &d, e)) {
-			json_decref(s);
-			return -1;
-		}
-		took = !koyeb_definition_diff(x->def, json_object_get(d, "definition"), NULL);
-		json_decref(d);
-	}
+	took = rc && !koyeb_definition_diff(x->def, json_object_get(d, "definition"), NULL);
 	if (took)
 		*out = json_pack("{s:O}", "service", s);
+	json_decref(d);
 	json_decref(s);
 	return took;
 }
@@ -979,26 +995,16 @@ int koyeb_service_update(struct koyeb_client *c, const char *id, const json_t *d
 	return 0;
 }
 
+/* Did a redeploy whose reply was lost go through? Yes when there is a new latest deployment. */
 static int converge_redeploy(struct koyeb_client *c, void *ctx, json_t **out, struct ds_error *e)
 {
-	struct svc_ctx *x = ctx;
-	json_t *s = NULL, *d = NULL;
-	const char *latest;
-	int took = 0;
+	json_t *s, *d;
+	int rc = latest_changed(c, ctx, &s, &d, e);
 
-	if (koyeb_service_get(c, x->id, &s, e))
-		return -1;
-	latest = str(s, "latest_deployment_id");
-	if (latest && *latest && strcmp(latest, x->prev_latest ? x->prev_latest : "")) {
-		if (koyeb_deployment_get(c, latest, &d, e)) {
-			json_decref(s);
-			return -1;
-		}
+	if (rc > 0)
 		*out = json_pack("{s:o}", "deployment", d);
-		took = 1;
-	}
 	json_decref(s);
-	return took;
+	return rc;
 }
 
 int koyeb_service_redeploy(struct koyeb_client *c, const char *id, json_t **deployment,
