@@ -7,17 +7,6 @@
 #include "koyeb-common.h"
 #include "koyeb/app.h"
 
-static const char *str(const json_t *o, const char *k)
-{
-	const char *v = json_string_value(json_object_get(o, k));
-
-	return v ? v : "";
-}
-
-#define TOKEN_FILE_OPT(p)                                                                     \
-	DS_OPT_STRING(0, "token-file", (p), "FILE",                                           \
-		      "read the Koyeb token from FILE (default: $KOYEB_TOKEN)")
-
 static int app_list(int argc, const char **argv)
 {
 	const char *token_file = NULL;
@@ -28,7 +17,7 @@ static int app_list(int argc, const char **argv)
 	size_t i;
 	const struct ds_option opts[] = {
 		DS_OPT_BOOL(0, "json", &json, "print the apps as a JSON array"),
-		TOKEN_FILE_OPT(&token_file),
+		KOYEB_TOKEN_FILE_OPTION(&token_file),
 		DS_OPT_END(),
 	};
 
@@ -44,8 +33,8 @@ static int app_list(int argc, const char **argv)
 		return koyeb_cmd_print_json(all);
 	printf("%-28s %-10s %-40s %s\n", "NAME", "STATUS", "DOMAIN", "ID");
 	json_array_foreach(all, i, a)
-		printf("%-28s %-10s %-40s %s\n", str(a, "name"), str(a, "status"),
-		       koyeb_app_domain(a) ? koyeb_app_domain(a) : "-", str(a, "id"));
+		printf("%-28s %-10s %-40s %s\n", koyeb_cmd_str(a, "name"), koyeb_cmd_str(a, "status"),
+		       koyeb_app_domain(a) ? koyeb_app_domain(a) : "-", koyeb_cmd_str(a, "id"));
 	json_decref(all);
 	return EXIT_OK;
 }
@@ -69,7 +58,7 @@ static int app_get(int argc, const char **argv)
 	json_t *a = NULL, *full = NULL;
 	const struct ds_option opts[] = {
 		DS_OPT_BOOL(0, "json", &json, "print the app as a JSON object"),
-		TOKEN_FILE_OPT(&token_file),
+		KOYEB_TOKEN_FILE_OPTION(&token_file),
 		DS_OPT_END(),
 	};
 
@@ -80,7 +69,7 @@ static int app_get(int argc, const char **argv)
 		return cmd_usage_error("koyeb app get", "expected one app NAME");
 	if ((code = koyeb_cmd_client(&c, token_file)))
 		return code;
-	if (find_app(&c, argv[0], &a, &e) || koyeb_app_get(&c, str(a, "id"), &full, &e)) {
+	if (find_app(&c, argv[0], &a, &e) || koyeb_app_get(&c, koyeb_cmd_str(a, "id"), &full, &e)) {
 		json_decref(a);
 		koyeb_client_release(&c);
 		return koyeb_cmd_fail(&e);
@@ -89,12 +78,12 @@ static int app_get(int argc, const char **argv)
 	koyeb_client_release(&c);
 	if (json)
 		return koyeb_cmd_print_json(full);
-	printf("name:       %s\n", str(full, "name"));
-	printf("id:         %s\n", str(full, "id"));
-	printf("status:     %s\n", str(full, "status"));
+	printf("name:       %s\n", koyeb_cmd_str(full, "name"));
+	printf("id:         %s\n", koyeb_cmd_str(full, "id"));
+	printf("status:     %s\n", koyeb_cmd_str(full, "status"));
 	if (koyeb_app_domain(full))
 		printf("url:        https://%s\n", koyeb_app_domain(full));
-	printf("created at: %s\n", str(full, "created_at"));
+	printf("created at: %s\n", koyeb_cmd_str(full, "created_at"));
 	json_decref(full);
 	return EXIT_OK;
 }
@@ -108,7 +97,7 @@ static int app_create(int argc, const char **argv)
 	json_t *a = NULL;
 	const struct ds_option opts[] = {
 		DS_OPT_BOOL(0, "json", &json, "print the created app as JSON"),
-		TOKEN_FILE_OPT(&token_file),
+		KOYEB_TOKEN_FILE_OPTION(&token_file),
 		DS_OPT_END(),
 	};
 
@@ -125,7 +114,7 @@ static int app_create(int argc, const char **argv)
 		return koyeb_cmd_fail(&e);
 	if (json)
 		return koyeb_cmd_print_json(a);
-	printf("created app '%s' (id %s)\n", str(a, "name"), str(a, "id"));
+	printf("created app '%s' (id %s)\n", koyeb_cmd_str(a, "name"), koyeb_cmd_str(a, "id"));
 	json_decref(a);
 	return EXIT_OK;
 }
@@ -138,7 +127,7 @@ static int app_delete(int argc, const char **argv)
 	struct ds_error e = DS_ERROR_INIT;
 	json_t *a = NULL;
 	const struct ds_option opts[] = {
-		TOKEN_FILE_OPT(&token_file),
+		KOYEB_TOKEN_FILE_OPTION(&token_file),
 		DS_OPT_END(),
 	};
 
@@ -149,7 +138,7 @@ static int app_delete(int argc, const char **argv)
 		return cmd_usage_error("koyeb app delete", "expected one app NAME");
 	if ((code = koyeb_cmd_client(&c, token_file)))
 		return code;
-	if (find_app(&c, argv[0], &a, &e) || koyeb_app_delete(&c, str(a, "id"), &e)) {
+	if (find_app(&c, argv[0], &a, &e) || koyeb_app_delete(&c, koyeb_cmd_str(a, "id"), &e)) {
 		json_decref(a);
 		koyeb_client_release(&c);
 		return koyeb_cmd_fail(&e);

@@ -61,6 +61,14 @@ int koyeb_seed_explain(const char *name, int argc, const char *const *argv,
 /* Copy argv (pointers) so the command can be shown as typed after parsing reorders it. */
 const char **koyeb_argv_copy(int argc, const char **argv);
 
+/* --token-file, as every koyeb command spells it. */
+#define KOYEB_TOKEN_FILE_OPTION(p)                                                            \
+	DS_OPT_STRING(0, "token-file", (p), "FILE",                                           \
+		      "read the Koyeb token from FILE (default: $KOYEB_TOKEN)")
+
+/* o[k] as a string for rendering, "" when absent or not a string. */
+const char *koyeb_cmd_str(const json_t *o, const char *k);
+
 /* A client from KOYEB_API_URL / KOYEB_TOKEN or token_file; prints and returns the exit
  * code on failure, 0 on success. */
 int koyeb_cmd_client(struct koyeb_client *c, const char *token_file);

@@ -98,8 +98,7 @@ int cmd_koyeb_deploy(int argc, const char **argv)
 		DS_OPT_GROUP("output"),
 		DS_OPT_BOOL(0, "json", &json, "print the result as one JSON object"),
 		DS_OPT_BOOL('q', "quiet", &quiet, "no progress on stderr"),
-		DS_OPT_STRING(0, "token-file", &token_file, "FILE",
-			      "read the Koyeb token from FILE (default: $KOYEB_TOKEN)"),
+		KOYEB_TOKEN_FILE_OPTION(&token_file),
 		KOYEB_SEED_OPTIONS(&f.seed),
 		DS_OPT_END(),
 	};

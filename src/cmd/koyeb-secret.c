@@ -11,20 +11,13 @@
 #include "koyeb-common.h"
 #include "koyeb/secret.h"
 
-static const char *str(const json_t *o, const char *k)
-{
-	const char *v = json_string_value(json_object_get(o, k));
-
-	return v ? v : "";
-}
-
 static void print_secret_row(const json_t *s)
 {
 	const struct koyeb_secret_type *t = koyeb_secret_type_of(s);
 	const char *reg = koyeb_secret_registry(s), *user = koyeb_secret_username(s);
 
-	printf("%-28s %-24s %-28s %-16s %s\n", str(s, "name"), t ? t->name : str(s, "type"),
-	       reg ? reg : "-", user ? user : "-", str(s, "id"));
+	printf("%-28s %-24s %-28s %-16s %s\n", koyeb_cmd_str(s, "name"), t ? t->name : koyeb_cmd_str(s, "type"),
+	       reg ? reg : "-", user ? user : "-", koyeb_cmd_str(s, "id"));
 }
 
 static int secret_list(int argc, const char **argv)
@@ -96,15 +89,15 @@ static int secret_get(int argc, const char **argv)
 		const struct koyeb_secret_type *t = koyeb_secret_type_of(s);
 		const char *reg = koyeb_secret_registry(s), *user = koyeb_secret_username(s);
 
-		printf("name:       %s\n", str(s, "name"));
-		printf("id:         %s\n", str(s, "id"));
-		printf("type:       %s\n", t ? t->name : str(s, "type"));
+		printf("name:       %s\n", koyeb_cmd_str(s, "name"));
+		printf("id:         %s\n", koyeb_cmd_str(s, "id"));
+		printf("type:       %s\n", t ? t->name : koyeb_cmd_str(s, "type"));
 		if (reg)
 			printf("registry:   %s\n", reg);
 		if (user)
 			printf("username:   %s\n", user);
-		printf("created at: %s\n", str(s, "created_at"));
-		printf("updated at: %s\n", str(s, "updated_at"));
+		printf("created at: %s\n", koyeb_cmd_str(s, "created_at"));
+		printf("updated at: %s\n", koyeb_cmd_str(s, "updated_at"));
 	}
 	json_decref(s);
 	return EXIT_OK;
@@ -228,8 +221,8 @@ static int secret_create(int argc, const char **argv)
 		code = koyeb_cmd_print_json(s);
 		s = NULL;
 	} else {
-		printf("created secret '%s' (%s, id %s)\n", str(s, "name"), spec.type->name,
-		       str(s, "id"));
+		printf("created secret '%s' (%s, id %s)\n", koyeb_cmd_str(s, "name"), spec.type->name,
+		       koyeb_cmd_str(s, "id"));
 		code = EXIT_OK;
 	}
 	koyeb_client_release(&c);
@@ -267,7 +260,7 @@ static int secret_delete(int argc, const char **argv)
 		ds_error_set(&e, KOYEB_E_NOT_FOUND, "secret '%s' not found", argv[0]);
 		goto fail;
 	}
-	if (koyeb_secret_delete(&c, str(s, "id"), &e))
+	if (koyeb_secret_delete(&c, koyeb_cmd_str(s, "id"), &e))
 		goto fail;
 	printf("deleted secret '%s'\n", argv[0]);
 	json_decref(s);

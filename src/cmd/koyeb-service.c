@@ -17,17 +17,6 @@
 
 #define DEFAULT_WAIT_MS (5L * 60 * 1000)
 
-static const char *str(const json_t *o, const char *k)
-{
-	const char *v = json_string_value(json_object_get(o, k));
-
-	return v ? v : "";
-}
-
-#define TOKEN_FILE_OPT(p)                                                                     \
-	DS_OPT_STRING(0, "token-file", (p), "FILE",                                           \
-		      "read the Koyeb token from FILE (default: $KOYEB_TOKEN)")
-
 static int need_app(struct koyeb_client *c, const char *name, json_t **app, struct ds_error *e)
 {
 	if (koyeb_app_find(c, name, app, e))
@@ -43,11 +32,11 @@ static int need_app(struct koyeb_client *c, const char *name, json_t **app, stru
 static int need_service(struct koyeb_client *c, const json_t *app, const char *name,
 			json_t **svc, struct ds_error *e)
 {
-	if (koyeb_service_find(c, str(app, "id"), name, svc, e))
+	if (koyeb_service_find(c, koyeb_cmd_str(app, "id"), name, svc, e))
 		return -1;
 	if (!*svc)
 		return ds_error_set(e, KOYEB_E_NOT_FOUND, "service '%s' not found in app '%s'", name,
-				    str(app, "name"));
+				    koyeb_cmd_str(app, "name"));
 	return 0;
 }
 
@@ -62,7 +51,7 @@ static int service_list(int argc, const char **argv)
 	const struct ds_option opts[] = {
 		DS_OPT_STRING(0, "app", &app_name, "APP", "only the services of APP"),
 		DS_OPT_BOOL(0, "json", &json, "print the services as a JSON array"),
-		TOKEN_FILE_OPT(&token_file),
+		KOYEB_TOKEN_FILE_OPTION(&token_file),
 		DS_OPT_END(),
 	};
 
@@ -71,7 +60,7 @@ static int service_list(int argc, const char **argv)
 	if ((code = koyeb_cmd_client(&c, token_file)))
 		return code;
 	if ((app_name && need_app(&c, app_name, &app, &e)) ||
-	    koyeb_service_list(&c, app ? str(app, "id") : NULL, &all, &e) ||
+	    koyeb_service_list(&c, app ? koyeb_cmd_str(app, "id") : NULL, &all, &e) ||
 	    koyeb_app_list(&c, &apps, &e)) {
 		json_decref(app);
 		json_decref(all);
@@ -86,13 +75,13 @@ static int service_list(int argc, const char **argv)
 	}
 	printf("%-24s %-24s %-10s %-38s %s\n", "NAME", "APP", "STATUS", "LATEST DEPLOYMENT", "ID");
 	json_array_foreach(all, i, s) {
-		const char *an = str(s, "app_id");
+		const char *an = koyeb_cmd_str(s, "app_id");
 
 		json_array_foreach(apps, j, a)
-			if (!strcmp(str(a, "id"), str(s, "app_id")))
-				an = str(a, "name");
-		printf("%-24s %-24s %-10s %-38s %s\n", str(s, "name"), an, str(s, "status"),
-		       str(s, "latest_deployment_id"), str(s, "id"));
+			if (!strcmp(koyeb_cmd_str(a, "id"), koyeb_cmd_str(s, "app_id")))
+				an = koyeb_cmd_str(a, "name");
+		printf("%-24s %-24s %-10s %-38s %s\n", koyeb_cmd_str(s, "name"), an, koyeb_cmd_str(s, "status"),
+		       koyeb_cmd_str(s, "latest_deployment_id"), koyeb_cmd_str(s, "id"));
 	}
 	json_decref(all);
 	json_decref(apps);
@@ -104,24 +93,24 @@ static void print_definition(const json_t *def)
 	const json_t *docker = json_object_get(def, "docker"), *x;
 	size_t i;
 
-	printf("image:      %s\n", str(docker, "image"));
-	if (*str(docker, "image_registry_secret"))
-		printf("secret:     %s\n", str(docker, "image_registry_secret"));
+	printf("image:      %s\n", koyeb_cmd_str(docker, "image"));
+	if (*koyeb_cmd_str(docker, "image_registry_secret"))
+		printf("secret:     %s\n", koyeb_cmd_str(docker, "image_registry_secret"));
 	json_array_foreach(json_object_get(def, "ports"), i, x)
 		printf("port:       %lld/%s\n", (long long)json_integer_value(json_object_get(x, "port")),
-		       str(x, "protocol"));
+		       koyeb_cmd_str(x, "protocol"));
 	json_array_foreach(json_object_get(def, "routes"), i, x)
-		printf("route:      %s -> %lld\n", str(x, "path"),
+		printf("route:      %s -> %lld\n", koyeb_cmd_str(x, "path"),
 		       (long long)json_integer_value(json_object_get(x, "port")));
 	json_array_foreach(json_object_get(def, "env"), i, x)
-		printf("env:        %s%s\n", str(x, "key"),
+		printf("env:        %s%s\n", koyeb_cmd_str(x, "key"),
 		       json_object_get(x, "secret") ? " (from a secret)" : "");
 	json_array_foreach(json_object_get(def, "instance_types"), i, x)
-		printf("instance:   %s\n", str(x, "type"));
+		printf("instance:   %s\n", koyeb_cmd_str(x, "type"));
 	json_array_foreach(json_object_get(def, "regions"), i, x)
 		printf("region:     %s\n", json_string_value(x));
 	json_array_foreach(json_object_get(def, "volumes"), i, x)
-		printf("volume:     %s at %s\n", str(x, "id"), str(x, "path"));
+		printf("volume:     %s at %s\n", koyeb_cmd_str(x, "id"), koyeb_cmd_str(x, "path"));
 }
 
 static int service_get(int argc, const char **argv)
@@ -135,7 +124,7 @@ static int service_get(int argc, const char **argv)
 	const struct ds_option opts[] = {
 		DS_OPT_STRING(0, "app", &app_name, "APP", "the service's app (or write APP/NAME)"),
 		DS_OPT_BOOL(0, "json", &json, "print the service and its latest deployment as JSON"),
-		TOKEN_FILE_OPT(&token_file),
+		KOYEB_TOKEN_FILE_OPTION(&token_file),
 		DS_OPT_END(),
 	};
 
@@ -151,9 +140,9 @@ static int service_get(int argc, const char **argv)
 	if ((code = koyeb_cmd_client(&c, token_file)))
 		return code;
 	if (need_app(&c, app_name, &app, &e) || need_service(&c, app, name, &s, &e) ||
-	    koyeb_service_get(&c, str(s, "id"), &full, &e) ||
-	    (*str(full, "latest_deployment_id") &&
-	     koyeb_deployment_get(&c, str(full, "latest_deployment_id"), &dep, &e))) {
+	    koyeb_service_get(&c, koyeb_cmd_str(s, "id"), &full, &e) ||
+	    (*koyeb_cmd_str(full, "latest_deployment_id") &&
+	     koyeb_deployment_get(&c, koyeb_cmd_str(full, "latest_deployment_id"), &dep, &e))) {
 		code = koyeb_cmd_fail(&e);
 		goto out;
 	}
@@ -162,11 +151,11 @@ static int service_get(int argc, const char **argv)
 						      "latest_deployment", dep));
 		goto out;
 	}
-	printf("name:       %s\n", str(full, "name"));
+	printf("name:       %s\n", koyeb_cmd_str(full, "name"));
 	printf("app:        %s\n", app_name);
-	printf("id:         %s\n", str(full, "id"));
-	printf("status:     %s\n", str(full, "status"));
-	printf("deployment: %s (%s)\n", str(dep, "id"), str(dep, "status"));
+	printf("id:         %s\n", koyeb_cmd_str(full, "id"));
+	printf("status:     %s\n", koyeb_cmd_str(full, "status"));
+	printf("deployment: %s (%s)\n", koyeb_cmd_str(dep, "id"), koyeb_cmd_str(dep, "status"));
 	if (dep)
 		print_definition(json_object_get(dep, "definition"));
 	code = EXIT_OK;
@@ -227,7 +216,7 @@ static int create_or_update(int argc, const char **argv, int update)
 		DS_OPT_BOOL(0, "allow-unknown-names", &allow_unknown,
 			    "accept instance types and regions this build does not know"),
 		DS_OPT_BOOL(0, "json", &json, "print the service (and the deployment) as JSON"),
-		TOKEN_FILE_OPT(&token_file),
+		KOYEB_TOKEN_FILE_OPTION(&token_file),
 		KOYEB_SEED_OPTIONS(&f.seed),
 		DS_OPT_END(),
 	};
@@ -277,18 +266,18 @@ static int create_or_update(int argc, const char **argv, int update)
 			code = cmd_usage_error(name_cmd, "%s", ds_error_msg(&e));
 			goto out;
 		}
-		if (koyeb_service_create(&c, str(app, "id"), name, def, &svc, &e))
+		if (koyeb_service_create(&c, koyeb_cmd_str(app, "id"), name, def, &svc, &e))
 			goto fail;
 		if (!json)
 			printf("created service '%s' in app '%s' (id %s, deployment %s)\n", name,
-			       app_name, str(svc, "id"), str(svc, "latest_deployment_id"));
+			       app_name, koyeb_cmd_str(svc, "id"), koyeb_cmd_str(svc, "latest_deployment_id"));
 	} else {
 		json_t *cur = NULL;
 
 		if (need_service(&c, app, name, &svc, &e))
 			goto fail;
-		if (*str(svc, "latest_deployment_id") &&
-		    koyeb_deployment_get(&c, str(svc, "latest_deployment_id"), &dep, &e))
+		if (*koyeb_cmd_str(svc, "latest_deployment_id") &&
+		    koyeb_deployment_get(&c, koyeb_cmd_str(svc, "latest_deployment_id"), &dep, &e))
 			goto fail;
 		cur = json_object_get(dep, "definition");
 		if (koyeb_definition_build(&spec, KOYEB_DEF_MERGE, cur, ids, &def, &e)) {
@@ -307,7 +296,7 @@ static int create_or_update(int argc, const char **argv, int update)
 			goto out;
 		}
 		{
-			char *sid = strdup(str(svc, "id"));
+			char *sid = strdup(koyeb_cmd_str(svc, "id"));
 			int rc;
 
 			json_decref(svc);
@@ -321,13 +310,13 @@ static int create_or_update(int argc, const char **argv, int update)
 			size_t i;
 
 			printf("updated service '%s' in app '%s' (deployment %s)\n", name, app_name,
-			       str(svc, "latest_deployment_id"));
+			       koyeb_cmd_str(svc, "latest_deployment_id"));
 			for (i = 0; i < changes.n; i++)
 				printf("  %s\n", changes.items[i]);
 		}
 	}
 	if (wait) {
-		code = koyeb_cmd_wait(&c, str(svc, "latest_deployment_id"), wait_ms, poll_ms, json);
+		code = koyeb_cmd_wait(&c, koyeb_cmd_str(svc, "latest_deployment_id"), wait_ms, poll_ms, json);
 	} else {
 		if (json)
 			koyeb_cmd_print_json(json_pack("{s:O}", "service", svc));
@@ -372,7 +361,7 @@ static int service_delete(int argc, const char **argv)
 	json_t *app = NULL, *s = NULL;
 	const struct ds_option opts[] = {
 		DS_OPT_STRING(0, "app", &app_name, "APP", "the service's app (or write APP/NAME)"),
-		TOKEN_FILE_OPT(&token_file),
+		KOYEB_TOKEN_FILE_OPTION(&token_file),
 		DS_OPT_END(),
 	};
 
@@ -387,7 +376,7 @@ static int service_delete(int argc, const char **argv)
 	if ((code = koyeb_cmd_client(&c, token_file)))
 		return code;
 	if (need_app(&c, app_name, &app, &e) || need_service(&c, app, name, &s, &e) ||
-	    koyeb_service_delete(&c, str(s, "id"), &e)) {
+	    koyeb_service_delete(&c, koyeb_cmd_str(s, "id"), &e)) {
 		code = koyeb_cmd_fail(&e);
 	} else {
 		printf("deleted service '%s' of app '%s'\n", name, app_name);

@@ -14,13 +14,6 @@
 #include "koyeb/deploy.h"
 #include "koyeb/service.h"
 
-static const char *str(const json_t *o, const char *k)
-{
-	const char *v = json_string_value(json_object_get(o, k));
-
-	return v ? v : "";
-}
-
 int cmd_koyeb_status(int argc, const char **argv)
 {
 	const char *token_file = NULL, *app_name = NULL, *svc_name = NULL;
@@ -55,15 +48,15 @@ int cmd_koyeb_status(int argc, const char **argv)
 		ds_error_set(&e, KOYEB_E_NOT_FOUND, "app '%s' not found", app_name);
 		goto fail;
 	}
-	if (koyeb_service_list(&c, str(app, "id"), &services, &e))
+	if (koyeb_service_list(&c, koyeb_cmd_str(app, "id"), &services, &e))
 		goto fail;
-	out = json_pack("{s:{s:s, s:s, s:s, s:o}, s:[]}", "app", "name", str(app, "name"), "id",
-			str(app, "id"), "status", str(app, "status"), "url",
+	out = json_pack("{s:{s:s, s:s, s:s, s:o}, s:[]}", "app", "name", koyeb_cmd_str(app, "name"), "id",
+			koyeb_cmd_str(app, "id"), "status", koyeb_cmd_str(app, "status"), "url",
 			koyeb_app_domain(app) ? json_sprintf("https://%s", koyeb_app_domain(app))
 					      : json_null(),
 			"services");
 	if (!json) {
-		printf("app %s: %s", str(app, "name"), str(app, "status"));
+		printf("app %s: %s", koyeb_cmd_str(app, "name"), koyeb_cmd_str(app, "status"));
 		if (koyeb_app_domain(app))
 			printf("  https://%s", koyeb_app_domain(app));
 		printf("\n");
@@ -71,41 +64,41 @@ int cmd_koyeb_status(int argc, const char **argv)
 	json_array_foreach(services, i, s) {
 		json_t *dep = NULL, *so;
 		struct koyeb_deployment_report r;
-		const char *latest = str(s, "latest_deployment_id");
+		const char *latest = koyeb_cmd_str(s, "latest_deployment_id");
 		enum koyeb_deployment_state st = KOYEB_DEPLOYMENT_RUNNING;
 
-		if (svc_name && strcmp(str(s, "name"), svc_name))
+		if (svc_name && strcmp(koyeb_cmd_str(s, "name"), svc_name))
 			continue;
 		koyeb_deployment_report_init(&r);
 		if (*latest && koyeb_deployment_get(&c, latest, &dep, &e))
 			goto fail;
 		if (dep) {
-			st = koyeb_deployment_state_of(str(dep, "status"));
+			st = koyeb_deployment_state_of(koyeb_cmd_str(dep, "status"));
 			if (st != KOYEB_DEPLOYMENT_HEALTHY && koyeb_deployment_report(&c, dep, &r, &e)) {
 				json_decref(dep);
 				goto fail;
 			}
 		}
 		failed |= st == KOYEB_DEPLOYMENT_FAILED;
-		so = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", str(s, "name"), "id",
-			       str(s, "id"), "status", str(s, "status"), "active_deployment_id",
-			       str(s, "active_deployment_id"), "latest_deployment_id", latest);
+		so = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", koyeb_cmd_str(s, "name"), "id",
+			       koyeb_cmd_str(s, "id"), "status", koyeb_cmd_str(s, "status"), "active_deployment_id",
+			       koyeb_cmd_str(s, "active_deployment_id"), "latest_deployment_id", latest);
 		if (dep) {
 			json_t *d = r.id ? koyeb_deployment_report_json(&r)
-					 : json_pack("{s:s, s:s}", "id", str(dep, "id"), "status",
-						     str(dep, "status"));
+					 : json_pack("{s:s, s:s}", "id", koyeb_cmd_str(dep, "id"), "status",
+						     koyeb_cmd_str(dep, "status"));
 
 			json_object_set_new(so, "latest_deployment", d);
 		}
 		json_array_append_new(json_object_get(out, "services"), so);
 		if (!json) {
-			printf("service %s: %s\n", str(s, "name"), str(s, "status"));
+			printf("service %s: %s\n", koyeb_cmd_str(s, "name"), koyeb_cmd_str(s, "status"));
 			if (dep)
-				printf("  latest deployment %s: %s (created %s)\n", str(dep, "id"),
-				       str(dep, "status"), str(dep, "created_at"));
-			if (*str(s, "active_deployment_id") &&
-			    strcmp(str(s, "active_deployment_id"), latest))
-				printf("  active deployment %s\n", str(s, "active_deployment_id"));
+				printf("  latest deployment %s: %s (created %s)\n", koyeb_cmd_str(dep, "id"),
+				       koyeb_cmd_str(dep, "status"), koyeb_cmd_str(dep, "created_at"));
+			if (*koyeb_cmd_str(s, "active_deployment_id") &&
+			    strcmp(koyeb_cmd_str(s, "active_deployment_id"), latest))
+				printf("  active deployment %s\n", koyeb_cmd_str(s, "active_deployment_id"));
 			if (r.id)
 				koyeb_print_report(stdout, &r);
 		}

@@ -39,6 +39,13 @@ int koyeb_cmd_client(struct koyeb_client *c, const char *token_file)
 	return 0;
 }
 
+const char *koyeb_cmd_str(const json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+
+	return v ? v : "";
+}
+
 int koyeb_cmd_fail(const struct ds_error *e)
 {
 	enum koyeb_outcome o = koyeb_outcome_of_error(e);
