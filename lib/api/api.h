@@ -40,6 +40,16 @@ struct api_config {
 	long drain_timeout_ms;    /* how long SIGTERM waits for requests in flight */
 	long long body_limit;     /* request body ceiling (413 beyond) */
 	long batch_max;           /* writes per group commit at most */
+	/* POST /query (docs/api.md). */
+	long long query_max_rows; /* a result with more rows fails (413 or in-band) */
+	long query_timeout_ms;    /* a query is interrupted this long after it arrived */
+	long query_threads;       /* threads running queries (DuckDB calls and rendering) */
+	long query_connections;   /* queries running or streaming at once; more wait */
+	/* Around the API: off unless set. */
+	char *cors_origins;       /* NULL, "*", or "https://a.example,https://b.example:8443" */
+	double rate_limit;        /* requests per second per client address; 0: off */
+	long rate_burst;          /* a client's bucket; 0: twice the rate, at least 1 */
+	int trust_proxy;          /* the client is the last X-Forwarded-For entry */
 	/* Where the memory rule reads from (NULL: the real /sys and /proc files); tests. */
 	const char *cgroup2_path, *cgroup1_path, *meminfo_path;
 };
@@ -52,13 +62,21 @@ void api_config_release(struct api_config *c);
 int api_config_set(char **field, const char *v);
 
 /*
- * Read PORT, HOST, DATABASE_URL, LOG_LEVEL, ADMIN_TOKEN, DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS
+ * Read PORT, HOST, DATABASE_URL, LOG_LEVEL, ADMIN_TOKEN, DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS,
+ * QUERY_MAX_ROWS, QUERY_TIMEOUT, CORS_ORIGINS, RATE_LIMIT, RATE_LIMIT_BURST and TRUST_PROXY
  * through get (getenv, or a test's table). A set but invalid variable is an error naming
  * it: "PORT: 'eighty' is not a number". DATABASE_URL is a path, ":memory:", or the
  * SQLAlchemy form "duckdb:///path" (the scheme is stripped).
  */
 int api_config_from_env(struct api_config *c, const char *(*get)(const char *name),
 			struct ds_error *e);
+
+/* Check and set the CORS origins list ("*", or comma-separated origins "scheme://host[:port]"),
+ * or NULL/"" to turn CORS off. 0 or -1 with e naming the bad entry. */
+int api_config_cors(struct api_config *c, const char *list, struct ds_error *e);
+
+/* Parse a rate ("10", "0.5": requests per second, at most 1e6). 0 or -1 with e. */
+int api_config_rate(const char *s, double *out, struct ds_error *e);
 
 /* Normalise a DATABASE_URL value into a path (what api_config_from_env stores). */
 int api_config_database(struct api_config *c, const char *url, struct ds_error *e);

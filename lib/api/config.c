@@ -7,6 +7,7 @@
  */
 #include "api/api.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +44,10 @@ int api_config_init(struct api_config *c)
 	c->drain_timeout_ms = 10000;
 	c->body_limit = API_BODY_LIMIT;
 	c->batch_max = 256;
+	c->query_max_rows = 100000;
+	c->query_timeout_ms = 10000;
+	c->query_threads = 0;
+	c->query_connections = 8;
 	if (api_config_set(&c->host, "0.0.0.0") || api_config_set(&c->database, API_DEFAULT_DATABASE)) {
 		api_config_release(c);
 		return -1;
@@ -54,7 +59,8 @@ void api_config_release(struct api_config *c)
 {
 	free(c->host);
 	free(c->database);
-	c->host = c->database = NULL;
+	free(c->cors_origins);
+	c->host = c->database = c->cors_origins = NULL;
 	ds_secret_release(&c->admin_token);
 }
 
@@ -76,6 +82,88 @@ int api_config_database(struct api_config *c, const char *url, struct ds_error *
 	if (api_config_set(&c->database, path))
 		return ds_error_set(e, 0, "out of memory");
 	return 0;
+}
+
+int api_config_rate(const char *s, double *out, struct ds_error *e)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0) || v > 1e6)
+		return ds_error_set(e, 0, "'%.40s' is not a rate (requests per second, more than 0, "
+					  "at most 1000000: 10, 0.5)", s);
+	*out = v;
+	return 0;
+}
+
+/* "http://host", "https://host:port": a browser's Origin, nothing after the host. */
+static int origin_ok(const char *o, size_t n)
+{
+	size_t i, start;
+
+	if (n > 7 && !strncmp(o, "http://", 7))
+		start = 7;
+	else if (n > 8 && !strncmp(o, "https://", 8))
+		start = 8;
+	else
+		return 0;
+	if (n - start > 253)
+		return 0;
+	for (i = start; i < n; i++) {
+		char ch = o[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		      ch == '-' || ch == '.' || ch == ':' || ch == '[' || ch == ']'))
+			return 0;
+	}
+	return 1;
+}
+
+int api_config_cors(struct api_config *c, const char *list, struct ds_error *e)
+{
+	struct ds_buf b = DS_BUF_INIT(64 * 1024);
+	const char *p = list;
+
+	if (!list || !*list) {
+		free(c->cors_origins);
+		c->cors_origins = NULL;
+		return 0;
+	}
+	while (*p) {
+		const char *q = strchr(p, ',');
+		size_t n = q ? (size_t)(q - p) : strlen(p);
+
+		while (n && *p == ' ') {
+			p++;
+			n--;
+		}
+		while (n && p[n - 1] == ' ')
+			n--;
+		if (n == 1 && *p == '*') {
+			if (b.len || (q && q[1])) {
+				ds_buf_release(&b);
+				return ds_error_set(e, 0, "'*' allows every origin and must be alone");
+			}
+		} else if (!origin_ok(p, n)) {
+			ds_buf_release(&b);
+			return ds_error_set(e, 0, "'%.*s' is not an origin (scheme://host[:port], no path: "
+						  "https://app.example.com)", (int)(n > 100 ? 100 : n), p);
+		}
+		if ((b.len && ds_buf_addch(&b, ',')) || ds_buf_add(&b, p, n)) {
+			ds_buf_release(&b);
+			return ds_error_set(e, 0, "the origins list is too long");
+		}
+		p = q ? q + 1 : p + n;
+	}
+	if (!b.len) {
+		ds_buf_release(&b);
+		return ds_error_set(e, 0, "no origin given");
+	}
+	free(c->cors_origins);
+	c->cors_origins = ds_buf_detach(&b, NULL);
+	return c->cors_origins ? 0 : ds_error_set(e, 0, "out of memory");
 }
 
 int api_config_from_env(struct api_config *c, const char *(*get)(const char *name),
@@ -109,6 +197,33 @@ int api_config_from_env(struct api_config *c, const char *(*get)(const char *nam
 		if (ds_parse_long(v, 1, 256, &n, e))
 			return ds_error_prefix(e, "DUCKDB_THREADS");
 		c->threads = n;
+	}
+	if ((v = get("QUERY_MAX_ROWS")) && *v) {
+		if (ds_parse_long(v, 1, 1000000000L, &n, e))
+			return ds_error_prefix(e, "QUERY_MAX_ROWS");
+		c->query_max_rows = n;
+	}
+	if ((v = get("QUERY_TIMEOUT")) && *v) {
+		if (ds_parse_duration_ms(v, &n, e))
+			return ds_error_prefix(e, "QUERY_TIMEOUT");
+		c->query_timeout_ms = n;
+	}
+	if ((v = get("CORS_ORIGINS")) && *v && api_config_cors(c, v, e))
+		return ds_error_prefix(e, "CORS_ORIGINS");
+	if ((v = get("RATE_LIMIT")) && *v && api_config_rate(v, &c->rate_limit, e))
+		return ds_error_prefix(e, "RATE_LIMIT");
+	if ((v = get("RATE_LIMIT_BURST")) && *v) {
+		if (ds_parse_long(v, 1, 1000000, &n, e))
+			return ds_error_prefix(e, "RATE_LIMIT_BURST");
+		c->rate_burst = n;
+	}
+	if ((v = get("TRUST_PROXY")) && *v) {
+		if (!strcmp(v, "1") || !strcmp(v, "true"))
+			c->trust_proxy = 1;
+		else if (!strcmp(v, "0") || !strcmp(v, "false"))
+			c->trust_proxy = 0;
+		else
+			return ds_error_set(e, 0, "TRUST_PROXY: '%.20s' is not 1, 0, true or false", v);
 	}
 	return 0;
 }
@@ -151,6 +266,12 @@ int api_config_finish(struct api_config *c, struct ds_error *e)
 	if (c->idle_timeout_ms < 1000)
 		return ds_error_set(e, 0, "the idle timeout must be at least 1s (libmicrohttpd counts "
 					  "whole seconds)");
+	if (c->query_timeout_ms < 1)
+		return ds_error_set(e, 0, "the query timeout must be positive");
+	if (c->query_max_rows < 1)
+		return ds_error_set(e, 0, "the query row limit must be positive");
+	if (c->rate_limit > 0 && c->rate_burst <= 0)
+		c->rate_burst = c->rate_limit * 2 < 1 ? 1 : (long)(c->rate_limit * 2);
 	return 0;
 }
 
@@ -176,5 +297,13 @@ void api_config_log(const struct api_config *c)
 	ds_log_int(&l, "drain_timeout_ms", c->drain_timeout_ms);
 	ds_log_int(&l, "body_limit", c->body_limit);
 	ds_log_int(&l, "write_batch_max", c->batch_max);
+	ds_log_int(&l, "query_max_rows", c->query_max_rows);
+	ds_log_int(&l, "query_timeout_ms", c->query_timeout_ms);
+	ds_log_int(&l, "query_threads", c->query_threads);
+	ds_log_int(&l, "query_connections", c->query_connections);
+	ds_log_str(&l, "cors_origins", c->cors_origins);
+	ds_log_dbl(&l, "rate_limit", c->rate_limit);
+	ds_log_int(&l, "rate_burst", c->rate_burst);
+	ds_log_bool(&l, "trust_proxy", c->trust_proxy);
 	ds_log_end(&l);
 }

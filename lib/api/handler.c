@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "db/query.h"
 
 /* --- context ------------------------------------------------------------------------------ */
 
@@ -24,7 +25,9 @@ static int config_copy(struct api_config *dst, const struct api_config *src)
 	dst->database = NULL;
 	dst->admin_token.value = NULL;
 	dst->admin_token.len = 0;
-	if (api_config_set(&dst->host, src->host ? src->host : "0.0.0.0") ||
+	dst->cors_origins = NULL;
+	if ((src->cors_origins && api_config_set(&dst->cors_origins, src->cors_origins)) ||
+	    api_config_set(&dst->host, src->host ? src->host : "0.0.0.0") ||
 	    api_config_set(&dst->database, src->database ? src->database : API_DEFAULT_DATABASE) ||
 	    (ds_secret_is_set(&src->admin_token) &&
 	     ds_secret_set(&dst->admin_token, ds_secret_value(&src->admin_token)))) {
@@ -44,9 +47,22 @@ int api__ctx_init(struct api_ctx *ctx, const struct api_config *c, struct ds_err
 	dc.memory_limit = ctx->cfg.memory_limit;
 	dc.threads = (int)ctx->cfg.threads;
 	dc.batch_max = (int)ctx->cfg.batch_max;
+	dc.query_threads = (int)ctx->cfg.query_threads;
+	dc.query_connections = (int)ctx->cfg.query_connections;
+	if (api__cors_init(&ctx->cors, ctx->cfg.cors_origins)) {
+		ds_error_set(e, 0, "out of memory");
+		goto fail;
+	}
+	if (ctx->cfg.rate_limit > 0) {
+		ctx->rl = api_ratelimit_new(ctx->cfg.rate_limit, ctx->cfg.rate_burst, 8192);
+		if (!ctx->rl) {
+			ds_error_set(e, 0, "out of memory");
+			goto fail;
+		}
+	}
 	if (db_open(&ctx->db, &dc, e))
 		goto fail;
-	if (api__projects_setup(ctx, e))
+	if (api__projects_setup(ctx, e) || api__admin_setup(ctx, e))
 		goto fail_db;
 	ctx->st.health = db_stmt_add(ctx->db, "SELECT count(*) FROM projects", e);
 	if (ctx->st.health < 0)
@@ -58,9 +74,13 @@ int api__ctx_init(struct api_ctx *ctx, const struct api_config *c, struct ds_err
 	ctx->start_ns = ds_clock_mono_ns();
 	return 0;
 fail_db:
+	api__admin_release(ctx);
 	db_close(ctx->db, 0, NULL);
 	ctx->db = NULL;
 fail:
+	api_ratelimit_free(ctx->rl);
+	ctx->rl = NULL;
+	api__cors_release(&ctx->cors);
 	api_config_release(&ctx->cfg);
 	return -1;
 }
@@ -70,6 +90,10 @@ int api__ctx_release(struct api_ctx *ctx, int checkpoint, struct ds_error *e)
 	int rc = db_close(ctx->db, checkpoint, e);
 
 	ctx->db = NULL;
+	api__admin_release(ctx);
+	api_ratelimit_free(ctx->rl);
+	ctx->rl = NULL;
+	api__cors_release(&ctx->cors);
 	api_metrics_release(&ctx->metrics);
 	api_config_release(&ctx->cfg);
 	return rc;
@@ -91,6 +115,10 @@ void api__req_init(struct api_req *r, struct api_ctx *ctx)
 
 void api__req_release(struct api_req *r)
 {
+	if (r->stream) {
+		db_stream_close(r->stream);
+		r->stream = NULL;
+	}
 	ds_buf_release(&r->resp);
 	ds_arena_release(&r->arena);
 }
@@ -187,9 +215,33 @@ int api__precheck(struct api_req *r)
 {
 	struct api_match m;
 	const struct api_route *rt;
+	unsigned skip = ds_secret_is_set(&r->ctx->cfg.admin_token) ? 0 : API_ROUTE_ADMIN;
 	size_t i;
 
-	api_route_match(api__routes, api__nroutes, r->method, r->path, &m);
+	api__cors_headers(r);
+	api_route_match(api__routes, api__nroutes, skip, r->method, r->path, &m);
+	if (m.route < 0 && m.allow && r->method == API_OPTIONS && r->ctx->cors.enabled &&
+	    r->origin && r->acr_method) {
+		api__cors_preflight(r, m.allow);
+		return 1;
+	}
+	if (r->ctx->rl && (m.route < 0 || !(api__routes[m.route].flags & API_ROUTE_NO_LIMIT))) {
+		long wait = api_ratelimit_take(r->ctx->rl, r->client, ds_clock_mono_ns());
+
+		if (wait > 0) {
+			char *ra = ds_arena_printf(&r->arena, "%ld", wait);
+
+			r->route = m.route;
+			atomic_fetch_add(&r->ctx->rate_limited, 1);
+			api__problem(r, API_PROBLEM_RATE_LIMITED, NULL,
+				     "client '%s' is over %g requests a second (burst %ld); retry in %ld s",
+				     r->client[0] ? r->client : "?", r->ctx->cfg.rate_limit,
+				     r->ctx->cfg.rate_burst, wait);
+			if (ra)
+				api__header(r, "Retry-After", ra);
+			return 1;
+		}
+	}
 	if (m.route < 0) {
 		if (m.allow) {
 			struct ds_buf allow = DS_BUF_INIT(256);
@@ -218,6 +270,9 @@ int api__precheck(struct api_req *r)
 		}
 	}
 	rt = &api__routes[m.route];
+	/* Authentication before anything else is said about the request. */
+	if ((rt->flags & API_ROUTE_ADMIN) && api__admin_auth(r))
+		return 1;
 	if ((rt->flags & API_ROUTE_JSON_BODY) && !is_json_type(r->content_type)) {
 		api__problem(r, API_PROBLEM_UNSUPPORTED_MEDIA_TYPE, NULL,
 			     "content type '%.100s' is not accepted; send application/json",
@@ -256,6 +311,8 @@ int api__submit(struct api_req *r)
 {
 	struct ds_error e = DS_ERROR_INIT;
 
+	if (r->submit)
+		return r->submit(r);
 	r->job.done = job_done;
 	r->job.arg = r;
 	if (db_writer_submit(r->ctx->db, &r->job, &e)) {
@@ -271,14 +328,61 @@ struct sync_state {
 	int done;
 };
 
-static void sync_resume(struct api_req *r)
+static void sync_resume_arg(void *arg)
 {
-	struct sync_state *s = r->resume_arg;
+	struct sync_state *s = arg;
 
 	pthread_mutex_lock(&s->m);
 	s->done = 1;
 	pthread_cond_signal(&s->c);
 	pthread_mutex_unlock(&s->m);
+}
+
+static void sync_resume(struct api_req *r)
+{
+	sync_resume_arg(r->resume_arg);
+}
+
+static void sync_park(void *arg)
+{
+	(void)arg;
+}
+
+/* Read a query's whole output into r->resp the way the server streams it. */
+static void sync_drain(struct api_req *r, struct sync_state *s)
+{
+	struct ds_buf out = DS_BUF_INIT(0);
+	struct ds_error e = DS_ERROR_INIT;
+	pthread_mutex_lock(&s->m);
+	s->done = 0;
+	pthread_mutex_unlock(&s->m);
+	db_stream_set_notify(r->stream, sync_resume_arg, s);
+	for (;;) {
+		char buf[16384];
+		size_t got;
+		enum db_stream_state st = db_stream_read(r->stream, buf, sizeof(buf), &got, sync_park,
+							 NULL, &e);
+
+		if (st == DB_STREAM_DATA) {
+			ds_buf_add(&out, buf, got);
+			continue;
+		}
+		if (st == DB_STREAM_WAIT) {
+			pthread_mutex_lock(&s->m);
+			while (!s->done)
+				pthread_cond_wait(&s->c, &s->m);
+			s->done = 0;
+			pthread_mutex_unlock(&s->m);
+			continue;
+		}
+		if (st == DB_STREAM_FAILED)
+			api__query_tail(r->ctx, r->format, &e, r->request_id, &out);
+		break;
+	}
+	db_stream_close(r->stream);
+	r->stream = NULL;
+	ds_buf_release(&r->resp);
+	r->resp = out;
 }
 
 void api__run_sync(struct api_req *r)
@@ -299,6 +403,8 @@ void api__run_sync(struct api_req *r)
 	while (!s.done)
 		pthread_cond_wait(&s.c, &s.m);
 	pthread_mutex_unlock(&s.m);
+	if (r->stream && r->status == 200)
+		sync_drain(r, &s);
 	pthread_cond_destroy(&s.c);
 	pthread_mutex_destroy(&s.m);
 }

@@ -15,6 +15,7 @@
 #include "build_info.h"
 #include "core/clock.h"
 #include "core/sysinfo.h"
+#include "db/query.h"
 
 enum api_result api__info(struct api_req *r)
 {
@@ -24,7 +25,11 @@ enum api_result api__info(struct api_req *r)
 		    DS_NAME, DS_VERSION, DS_GIT_REVISION, db_duckdb_version());
 	ds_buf_addstr(o, "\"links\":{\"self\":\"/\",\"health\":\"/health\","
 			 "\"monitoring_health\":\"/monitoring/health\",\"metrics\":\"/metrics\","
-			 "\"projects\":\"/ops/projects\",\"project\":\"/ops/projects/{id}\"}}");
+			 "\"projects\":\"/ops/projects\",\"project\":\"/ops/projects/{id}\","
+			 "\"query\":\"/query\"");
+	if (ds_secret_is_set(&r->ctx->cfg.admin_token))
+		ds_buf_addstr(o, ",\"admin_tables\":\"/admin/tables\"");
+	ds_buf_addstr(o, "}}");
 	api__json(r, 200);
 	return API_DONE;
 }
@@ -67,10 +72,12 @@ enum api_result api__metrics_get(struct api_req *r)
 	struct api_ctx *ctx = r->ctx;
 	struct ds_buf *o = &r->resp;
 	struct db_writer_stats ws;
+	struct db_query_stats qs;
 	long long rss = 0, peak = 0;
 
 	api_metrics_render(&ctx->metrics, o);
 	db_writer_stats(ctx->db, &ws);
+	db_query_stats(ctx->db, &qs);
 	ds_self_rss(&rss, &peak);
 	ds_buf_addstr(o, "# HELP http_requests_in_flight Requests begun and not yet answered.\n"
 			 "# TYPE http_requests_in_flight gauge\n");
@@ -102,6 +109,34 @@ enum api_result api__metrics_get(struct api_req *r)
 	ds_buf_addstr(o, "# HELP db_write_queue_length Writes waiting for the writer.\n"
 			 "# TYPE db_write_queue_length gauge\n");
 	ds_buf_addf(o, "db_write_queue_length %ld\n", ws.queued);
+	ds_buf_addstr(o, "# HELP db_queries_total Client queries (/query) submitted.\n"
+			 "# TYPE db_queries_total counter\n");
+	ds_buf_addf(o, "db_queries_total %llu\n", qs.queries);
+	ds_buf_addstr(o, "# HELP db_query_failures_total Client queries that ended with an error, by kind.\n"
+			 "# TYPE db_query_failures_total counter\n");
+	ds_buf_addf(o, "db_query_failures_total{kind=\"forbidden\"} %llu\n", qs.forbidden);
+	ds_buf_addf(o, "db_query_failures_total{kind=\"timeout\"} %llu\n", qs.timeouts);
+	ds_buf_addf(o, "db_query_failures_total{kind=\"cancelled\"} %llu\n", qs.cancelled);
+	ds_buf_addf(o, "db_query_failures_total{kind=\"other\"} %llu\n",
+		    qs.failed - qs.forbidden - qs.timeouts - qs.cancelled);
+	ds_buf_addstr(o, "# HELP db_query_rows_total Rows of client queries rendered.\n"
+			 "# TYPE db_query_rows_total counter\n");
+	ds_buf_addf(o, "db_query_rows_total %llu\n", qs.rows);
+	ds_buf_addstr(o, "# HELP db_query_bytes_total Bytes of client query output.\n"
+			 "# TYPE db_query_bytes_total counter\n");
+	ds_buf_addf(o, "db_query_bytes_total %llu\n", qs.bytes);
+	ds_buf_addstr(o, "# HELP db_queries_running Client queries holding a query connection.\n"
+			 "# TYPE db_queries_running gauge\n");
+	ds_buf_addf(o, "db_queries_running %ld\n", qs.running);
+	ds_buf_addstr(o, "# HELP db_queries_waiting Client queries waiting for a query connection.\n"
+			 "# TYPE db_queries_waiting gauge\n");
+	ds_buf_addf(o, "db_queries_waiting %ld\n", qs.waiting);
+	ds_buf_addstr(o, "# HELP api_admin_auth_failures_total Admin requests refused (401, 403).\n"
+			 "# TYPE api_admin_auth_failures_total counter\n");
+	ds_buf_addf(o, "api_admin_auth_failures_total %llu\n", atomic_load(&ctx->auth_failures));
+	ds_buf_addstr(o, "# HELP api_rate_limited_total Requests answered 429.\n"
+			 "# TYPE api_rate_limited_total counter\n");
+	ds_buf_addf(o, "api_rate_limited_total %llu\n", atomic_load(&ctx->rate_limited));
 	ds_buf_addstr(o, "# HELP process_resident_memory_bytes Resident set size.\n"
 			 "# TYPE process_resident_memory_bytes gauge\n");
 	ds_buf_addf(o, "process_resident_memory_bytes %lld\n", rss);

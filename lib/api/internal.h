@@ -25,7 +25,7 @@
 
 #define API_REQUEST_ID_MAX 64
 #define API_MAX_QUERY 16
-#define API_MAX_HEADERS 4
+#define API_MAX_HEADERS 10
 #define API_RESPONSE_LIMIT (8 * 1024 * 1024) /* a page of 1000 rows is ~0.5 MB */
 
 /* Statement ids registered at startup. */
@@ -36,13 +36,30 @@ struct api_stmts {
 	int list, list_status, list_after, list_after_status;
 };
 
+struct api_ratelimit;
+
+/* CORS, from cfg.cors_origins. */
+struct api_cors {
+	int enabled;
+	int any;                 /* "*" */
+	char **origins;          /* [n], as configured */
+	size_t n;
+};
+
 struct api_ctx {
 	struct api_config cfg;   /* a copy; owned */
 	struct db *db;
 	struct api_metrics metrics;
 	struct api_stmts st;
+	struct api_cors cors;
+	struct api_ratelimit *rl; /* NULL when rate limiting is off */
+	char **type_names;       /* DuckDB's type names, for admin table schemas */
+	size_t ntype_names;
+	atomic_ullong auth_failures; /* admin requests refused (401 and 403) */
+	atomic_ullong rate_limited;
 	int64_t start_ns;        /* monotonic, at startup */
 	atomic_int draining;     /* SIGTERM received: close connections after responding */
+	atomic_int closing;      /* drain over: nothing may be suspended any more */
 	atomic_long in_flight;   /* requests begun and not yet complete */
 	atomic_long suspended;   /* of which waiting for the writer */
 };
@@ -63,6 +80,12 @@ struct api_req {
 	size_t nquery;
 	int query_overflow;        /* more than API_MAX_QUERY arguments */
 	const char *content_type;  /* NULL when absent */
+	const char *accept;        /* NULL when absent */
+	const char *authorization; /* NULL when absent; never logged */
+	const char *origin;        /* CORS: the Origin header */
+	const char *acr_method;    /* CORS preflight: Access-Control-Request-Method */
+	const char *forwarded_for; /* X-Forwarded-For */
+	char client[64];           /* the peer address as text ("" in-process) */
 	long long content_length;  /* -1 when unknown (absent or chunked) */
 	const char *body;
 	size_t body_len;
@@ -89,6 +112,13 @@ struct api_req {
 	void (*resume)(struct api_req *r);
 	void *resume_arg;
 	void *handler_state;       /* for finish */
+	/* A pending request that is not a write: submit hands it over instead of the writer
+	 * (a query); 0, or -1 with r answered at once. */
+	int (*submit)(struct api_req *r);
+	/* A query's output (api/query.c): owned by the request until the server hands it to
+	 * the response that streams it. */
+	struct db_stream *stream;
+	int format;                /* enum db_format of the stream */
 
 	char arena_mem[3072];      /* the arena's first block: most requests malloc nothing */
 };
@@ -124,7 +154,8 @@ enum api_result api__dispatch(struct api_req *r);
  * -1 returned: the caller must respond without waiting. */
 int api__submit(struct api_req *r);
 
-/* For tests and tools: precheck, dispatch, and wait for a pending write. */
+/* For tests and tools: precheck, dispatch, wait for a pending write or query, and read a
+ * query's whole output into r->resp (with the failure record a stream would end with). */
 void api__run_sync(struct api_req *r);
 
 /* --- response helpers ------------------------------------------------------------------ */
@@ -150,7 +181,61 @@ enum api_result api__projects_get(struct api_req *r);
 enum api_result api__projects_patch(struct api_req *r);
 enum api_result api__projects_delete(struct api_req *r);
 
+enum api_result api__query_run(struct api_req *r);
+enum api_result api__admin_tables_list(struct api_req *r);
+enum api_result api__admin_tables_get(struct api_req *r);
+enum api_result api__admin_tables_create(struct api_req *r);
+enum api_result api__admin_tables_delete(struct api_req *r);
+enum api_result api__admin_log_level_get(struct api_req *r);
+enum api_result api__admin_log_level_set(struct api_req *r);
+enum api_result api__admin_checkpoint(struct api_req *r);
+
 /* Statement registration and migrations for the projects resource (projects.c). */
 int api__projects_setup(struct api_ctx *ctx, struct ds_error *e);
+/* The migration that creates projects, which DELETE /admin/tables/projects?force=true
+ * forgets so that the next start recreates the table. */
+#define API_PROJECTS_MIGRATION 1
+
+/* --- queries (query.c) ------------------------------------------------------------------ */
+
+/*
+ * The record that ends a stream cut by a failure after its output began: for JSON the end
+ * of the document, `],"error":{problem}}`; for NDJSON a last line `{"error":{problem}}`;
+ * nothing for CSV (which has no place for it: the transfer is cut instead). Also counts the
+ * problem in the metrics.
+ */
+void api__query_tail(struct api_ctx *ctx, int format, const struct ds_error *e,
+		     const char *request_id, struct ds_buf *out);
+/* The problem type for a query's error code. */
+enum api_problem api__query_problem(int db_code);
+
+/* --- admin (admin.c) -------------------------------------------------------------------- */
+
+/* Load DuckDB's type names (duckdb_types()) for validating schemas. 0 or -1. */
+int api__admin_setup(struct api_ctx *ctx, struct ds_error *e);
+void api__admin_release(struct api_ctx *ctx);
+/* Check the bearer token of an admin request: 0, or -1 with r answered 401/403 (and a
+ * log line that never holds the token). */
+int api__admin_auth(struct api_req *r);
+/* Whether a and b are equal, in time that depends only on the length of b (the secret). */
+int api__secret_equal(const char *a, size_t alen, const char *b, size_t blen);
+
+/* --- around the API (around.c) ------------------------------------------------------------ */
+
+int api__cors_init(struct api_cors *c, const char *origins);
+void api__cors_release(struct api_cors *c);
+/* Add CORS headers to r's answer when its Origin is allowed. */
+void api__cors_headers(struct api_req *r);
+/* Answer a preflight (OPTIONS with Origin and Access-Control-Request-Method) for a path
+ * whose routes allow the methods in allow: 204 with the Access-Control-* headers. */
+void api__cors_preflight(struct api_req *r, unsigned allow);
+
+/* A token bucket per client address in a fixed-size table (set-associative, least
+ * recently seen evicted), so memory is bounded whatever the number of clients. */
+struct api_ratelimit *api_ratelimit_new(double rate, long burst, size_t slots);
+void api_ratelimit_free(struct api_ratelimit *rl);
+/* Take a token for client (an address as text) at now_ns: 0, or the seconds until one is
+ * available (>= 1: the Retry-After). IPv6 clients are keyed by their /64. */
+long api_ratelimit_take(struct api_ratelimit *rl, const char *client, int64_t now_ns);
 
 #endif

@@ -23,13 +23,25 @@
 	X(MISSING_FIELD, 400, "missing-field", "A required field is missing")                   \
 	X(UNKNOWN_FIELD, 400, "unknown-field", "The request has a field the resource does not have") \
 	X(INVALID_PARAMETER, 400, "invalid-parameter", "A path or query parameter is invalid")  \
+	X(SQL_ERROR, 400, "sql-error", "The SQL statement failed")                              \
+	X(MULTIPLE_STATEMENTS, 400, "multiple-statements", "The query holds more than one statement") \
+	X(UNAUTHORIZED, 401, "unauthorized", "Authentication required")                         \
+	X(FORBIDDEN, 403, "forbidden", "The credentials do not grant access")                   \
+	X(QUERY_FORBIDDEN, 403, "query-forbidden", "The statement is not a read-only query")    \
 	X(NOT_FOUND, 404, "not-found", "Not found")                                             \
 	X(METHOD_NOT_ALLOWED, 405, "method-not-allowed", "Method not allowed")                  \
+	X(NOT_ACCEPTABLE, 406, "not-acceptable", "No acceptable representation")                \
 	X(WRITE_CONFLICT, 409, "write-conflict", "The write conflicts with another one")        \
+	X(TABLE_EXISTS, 409, "table-exists", "A table with that name exists")                   \
+	X(PROTECTED_TABLE, 409, "protected-table", "The table is built in")                     \
 	X(PAYLOAD_TOO_LARGE, 413, "payload-too-large", "Request body too large")                \
+	X(TOO_MANY_ROWS, 413, "too-many-rows", "The result has more rows than the limit")       \
+	X(ROW_TOO_LARGE, 413, "row-too-large", "A row of the result is too large")              \
 	X(UNSUPPORTED_MEDIA_TYPE, 415, "unsupported-media-type", "Unsupported media type")      \
+	X(RATE_LIMITED, 429, "rate-limited", "Too many requests")                               \
 	X(INTERNAL, 500, "internal", "Internal error")                                          \
-	X(UNAVAILABLE, 503, "unavailable", "Service unavailable")
+	X(UNAVAILABLE, 503, "unavailable", "Service unavailable")                               \
+	X(QUERY_TIMEOUT, 503, "query-timeout", "The query ran past its time limit")
 
 enum api_problem {
 #define X(name, status, code, title) API_PROBLEM_##name,

@@ -81,8 +81,8 @@ static int match_one(const char *tmpl, const char *path, size_t path_len, struct
 	return 1;
 }
 
-void api_route_match(const struct api_route *table, size_t n, enum api_method method,
-		     const char *path, struct api_match *m)
+void api_route_match(const struct api_route *table, size_t n, unsigned skip,
+		     enum api_method method, const char *path, struct api_match *m)
 {
 	size_t i, len = strlen(path);
 	enum api_method want = method == API_HEAD ? API_GET : method;
@@ -98,6 +98,8 @@ void api_route_match(const struct api_route *table, size_t n, enum api_method me
 	for (i = 0; i < n; i++) {
 		struct api_match tmp;
 
+		if (table[i].flags & skip)
+			continue;
 		if (len == 1 && !strcmp(table[i].tmpl, "/")) {
 			tmp.nparams = 0;
 		} else if (!match_one(table[i].tmpl, path, len, &tmp)) {

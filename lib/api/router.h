@@ -49,6 +49,8 @@ typedef enum api_result (*api_handler)(struct api_req *r);
 
 enum api_route_flags {
 	API_ROUTE_JSON_BODY = 1 << 0, /* takes a JSON body: Content-Type must say so (415) */
+	API_ROUTE_ADMIN = 1 << 1,     /* behind ADMIN_TOKEN; absent (404) when it is unset */
+	API_ROUTE_NO_LIMIT = 1 << 2,  /* never rate limited (health checks) */
 };
 
 struct api_route {
@@ -67,9 +69,10 @@ struct api_match {
 	size_t param_lens[API_ROUTE_MAX_PARAMS];
 };
 
-/* Match method and path (without the query string) against table[0..n). */
-void api_route_match(const struct api_route *table, size_t n, enum api_method method,
-		     const char *path, struct api_match *m);
+/* Match method and path (without the query string) against table[0..n), ignoring rows
+ * with any of the flags in skip (as if they were not in the table). */
+void api_route_match(const struct api_route *table, size_t n, unsigned skip,
+		     enum api_method method, const char *path, struct api_match *m);
 
 /* Append "GET, HEAD, POST" for a method mask (HEAD is added when GET is present). */
 void api_allow_header(unsigned allow, struct ds_buf *out);

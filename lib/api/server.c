@@ -25,7 +25,9 @@
 
 #include <errno.h>
 #include <microhttpd.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +38,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "db/query.h"
 
 /* The header block must fit the connection's memory pool with room to spare for MHD's
  * own buffers; 32 KiB allows ~24 KiB of headers. */
@@ -53,6 +56,8 @@ struct api_server {
 
 enum phase { PH_HEADERS, PH_BODY, PH_WAIT, PH_DONE };
 
+struct stream_ctx;
+
 struct conn_req {
 	struct api_server *srv;
 	struct MHD_Connection *conn;
@@ -61,6 +66,7 @@ struct conn_req {
 	size_t discarded;
 	int too_big;
 	size_t bytes_out;
+	struct stream_ctx *stream; /* a streamed answer, owned by its MHD response */
 	struct api_req req; /* last: it ends with the arena's inline block */
 };
 
@@ -94,10 +100,56 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
 	cr->discarded = 0;
 	cr->too_big = 0;
 	cr->bytes_out = 0;
+	cr->stream = NULL;
 	ds_buf_init(&cr->body, (size_t)s->ctx.cfg.body_limit);
 	api__req_init(&cr->req, &s->ctx);
 	atomic_fetch_add(&s->ctx.in_flight, 1);
 	return cr;
+}
+
+/* The peer's address as text; IPv4-mapped IPv6 addresses as plain IPv4. */
+static void peer_address(struct MHD_Connection *conn, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	out[0] = '\0';
+	if (!sa)
+		return;
+	if (sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)n);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+		if (IN6_IS_ADDR_V4MAPPED(a))
+			inet_ntop(AF_INET, &a->s6_addr[12], out, (socklen_t)n);
+		else
+			inet_ntop(AF_INET6, a, out, (socklen_t)n);
+	}
+}
+
+/* Behind a trusted proxy: the last X-Forwarded-For entry (the one the proxy added), when it
+ * looks like an address. */
+static void forwarded_client(const char *xff, char *out, size_t n)
+{
+	const char *last = strrchr(xff, ','), *p;
+	size_t len;
+
+	last = last ? last + 1 : xff;
+	while (*last == ' ' || *last == '\t')
+		last++;
+	len = strlen(last);
+	while (len && (last[len - 1] == ' ' || last[len - 1] == '\t'))
+		len--;
+	if (!len || len >= n)
+		return;
+	for (p = last; p < last + len; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F') ||
+		      *p == '.' || *p == ':'))
+			return;
+	memcpy(out, last, len);
+	out[len] = '\0';
 }
 
 static void fill_request(struct conn_req *cr, const char *url, const char *method)
@@ -110,6 +162,16 @@ static void fill_request(struct conn_req *cr, const char *url, const char *metho
 	api__req_set_id(r, MHD_lookup_connection_value(cr->conn, MHD_HEADER_KIND, "X-Request-Id"));
 	r->content_type = MHD_lookup_connection_value(cr->conn, MHD_HEADER_KIND,
 						      MHD_HTTP_HEADER_CONTENT_TYPE);
+	r->accept = MHD_lookup_connection_value(cr->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	r->authorization = MHD_lookup_connection_value(cr->conn, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_AUTHORIZATION);
+	r->origin = MHD_lookup_connection_value(cr->conn, MHD_HEADER_KIND, "Origin");
+	r->acr_method = MHD_lookup_connection_value(cr->conn, MHD_HEADER_KIND,
+						    "Access-Control-Request-Method");
+	r->forwarded_for = MHD_lookup_connection_value(cr->conn, MHD_HEADER_KIND, "X-Forwarded-For");
+	peer_address(cr->conn, r->client, sizeof(r->client));
+	if (cr->srv->ctx.cfg.trust_proxy && r->forwarded_for)
+		forwarded_client(r->forwarded_for, r->client, sizeof(r->client));
 	v = MHD_lookup_connection_value(cr->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (v) {
 		char *end;
@@ -121,6 +183,182 @@ static void fill_request(struct conn_req *cr, const char *url, const char *metho
 		r->content_length = (errno || *end || n < 0) ? -1 : n;
 	}
 	MHD_get_connection_values(cr->conn, MHD_GET_ARGUMENT_KIND, collect_query, r);
+}
+
+/* --- streamed query results ------------------------------------------------------------ */
+
+/*
+ * A query's output after its head: MHD asks for the next block when the socket can take
+ * it (chunked transfer); the stream hands over what the pool has rendered. When nothing
+ * is there yet, the connection is suspended (under the stream's lock, so the pool's
+ * notification cannot come first) and resumed by that notification. A failure after output
+ * began ends the body with the format's error record and then the connection is closed
+ * without the last chunk, so that no client can take a cut result for a whole one.
+ */
+struct stream_ctx {
+	struct api_server *srv;
+	struct MHD_Connection *conn;
+	struct db_stream *s;
+	struct conn_req *cr;      /* for the log line's byte count; gone after on_completed */
+	int format;
+	char request_id[API_REQUEST_ID_MAX + 1];
+	struct ds_buf tail;       /* the error record */
+	size_t tail_off;
+	int failed;
+	int cut;                  /* shutting down: end the stream instead of waiting */
+	atomic_int parked;        /* suspended by stream_park, not yet resumed */
+};
+
+/* Count first, then look at closing (api_server_stop sets closing, then waits for the
+ * count to reach 0): either this sees closing, or the stop sees the count. libmicrohttpd
+ * aborts in MHD_stop_daemon when a connection is still suspended. */
+static void stream_park(void *arg)
+{
+	struct stream_ctx *sc = arg;
+
+	atomic_fetch_add(&sc->srv->ctx.suspended, 1);
+	if (atomic_load(&sc->srv->ctx.closing)) {
+		atomic_fetch_sub(&sc->srv->ctx.suspended, 1);
+		sc->cut = 1;
+		return;
+	}
+	atomic_store(&sc->parked, 1);
+	MHD_suspend_connection(sc->conn);
+}
+
+static void stream_wake(void *arg)
+{
+	struct stream_ctx *sc = arg;
+
+	if (!atomic_exchange(&sc->parked, 0))
+		return;
+	MHD_resume_connection(sc->conn);
+	atomic_fetch_sub(&sc->srv->ctx.suspended, 1);
+}
+
+static void cut_now(struct stream_ctx *sc)
+{
+	/* With MHD_USE_TURBO, libmicrohttpd closes the socket of a connection it gave up on
+	 * only when its worker next wakes (up to the idle timeout later), and the client waits
+	 * that long for the end of the body. Say it now. */
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(sc->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	if (ci)
+		shutdown(ci->connect_fd, SHUT_WR);
+}
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream_ctx *sc = cls;
+	struct ds_error e = DS_ERROR_INIT;
+	size_t got = 0;
+
+	if (sc->failed) {
+		if (sc->tail_off < sc->tail.len) {
+			got = sc->tail.len - sc->tail_off < max ? sc->tail.len - sc->tail_off : max;
+			memcpy(buf, sc->tail.data + sc->tail_off, got);
+			sc->tail_off += got;
+			goto out;
+		}
+		cut_now(sc);
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	}
+	switch (db_stream_read(sc->s, buf, max, &got, stream_park, sc, &e)) {
+	case DB_STREAM_DATA:
+		goto out;
+	case DB_STREAM_WAIT:
+		if (sc->cut) {
+			/* The server is stopping and this stream would wait: end it here. */
+			cut_now(sc);
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
+		return 0;
+	case DB_STREAM_END:
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	case DB_STREAM_FAILED:
+		break;
+	}
+	sc->failed = 1;
+	api__query_tail(&sc->srv->ctx, sc->format, &e, sc->request_id, &sc->tail);
+	if (sc->cr)
+		sc->cr->req.problem = (int)api__query_problem(e.code);
+	{
+		struct ds_log_line l;
+
+		if (ds_log_begin(&l, DS_LOG_WARN, "api", "query failed after its output began")) {
+			ds_log_str(&l, "request_id", sc->request_id);
+			ds_log_str(&l, "problem", api_problem_code(api__query_problem(e.code)));
+			ds_log_str(&l, "detail", ds_error_msg(&e));
+			ds_log_end(&l);
+		}
+	}
+	return stream_read(cls, pos, buf, max);
+out:
+	if (sc->cr)
+		sc->cr->bytes_out += got;
+	return (ssize_t)got;
+}
+
+static void stream_free(void *cls)
+{
+	struct stream_ctx *sc = cls;
+
+	db_stream_close(sc->s);
+	ds_buf_release(&sc->tail);
+	free(sc);
+}
+
+/* A query's answer: drained into a plain body when it is all there already (small
+ * results get a Content-Length), else a chunked stream. NULL: no memory. */
+static struct MHD_Response *query_response(struct conn_req *cr)
+{
+	struct api_req *r = &cr->req;
+	struct MHD_Response *resp;
+	struct stream_ctx *sc;
+
+	if (db_stream_complete(r->stream)) {
+		struct ds_buf body = DS_BUF_INIT(0);
+		struct ds_error e = DS_ERROR_INIT;
+		char buf[16384];
+		size_t got;
+		char *data;
+
+		while (db_stream_read(r->stream, buf, sizeof(buf), &got, NULL, NULL, &e) == DB_STREAM_DATA)
+			if (ds_buf_add(&body, buf, got))
+				break;
+		db_stream_close(r->stream);
+		r->stream = NULL;
+		data = ds_buf_detach(&body, &got);
+		if (!data)
+			return NULL;
+		resp = MHD_create_response_from_buffer(got, data, MHD_RESPMEM_MUST_FREE);
+		if (!resp)
+			free(data);
+		cr->bytes_out = got;
+		return resp;
+	}
+	sc = calloc(1, sizeof(*sc));
+	if (!sc)
+		return NULL;
+	sc->srv = cr->srv;
+	sc->conn = cr->conn;
+	sc->s = r->stream;
+	sc->cr = cr;
+	sc->format = r->format;
+	memcpy(sc->request_id, r->request_id, sizeof(sc->request_id));
+	ds_buf_init(&sc->tail, 0);
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, sc,
+						 stream_free);
+	if (!resp) {
+		free(sc);
+		return NULL;
+	}
+	/* The response owns the stream now; its free callback closes it. */
+	r->stream = NULL;
+	cr->stream = sc;
+	db_stream_set_notify(sc->s, stream_wake, sc);
+	return resp;
 }
 
 /* --- request -> MHD ---------------------------------------------------------------------- */
@@ -135,13 +373,20 @@ static enum MHD_Result respond(struct conn_req *cr)
 
 	if (!r->status)
 		api__problem(r, API_PROBLEM_INTERNAL, NULL, "the handler gave no response");
-	data = ds_buf_detach(&r->resp, &len);
-	if (!data)
-		return MHD_NO;
-	resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(data);
-		return MHD_NO;
+	if (r->stream && r->status == 200) {
+		resp = query_response(cr);
+		if (!resp)
+			return MHD_NO;
+		len = cr->bytes_out;
+	} else {
+		data = ds_buf_detach(&r->resp, &len);
+		if (!data)
+			return MHD_NO;
+		resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+		if (!resp) {
+			free(data);
+			return MHD_NO;
+		}
 	}
 	if (r->resp_type)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->resp_type);
@@ -165,9 +410,13 @@ static enum MHD_Result respond(struct conn_req *cr)
 static void resume(struct api_req *r)
 {
 	struct conn_req *cr = r->resume_arg;
+	struct api_ctx *ctx = &cr->srv->ctx;
 
-	atomic_fetch_sub(&cr->srv->ctx.suspended, 1);
+	/* Resume first: the stop waits for the count, and must not run before libmicrohttpd
+	 * knows of the resume. cr may be freed as soon as the connection is resumed (its
+	 * worker answers and completes it): nothing of it is touched after. */
 	MHD_resume_connection(cr->conn);
+	atomic_fetch_sub(&ctx->suspended, 1);
 }
 
 static enum MHD_Result dispatch(struct conn_req *cr)
@@ -181,8 +430,14 @@ static enum MHD_Result dispatch(struct conn_req *cr)
 	 * processed once the handler has returned). */
 	r->resume = resume;
 	r->resume_arg = cr;
-	cr->phase = PH_WAIT;
 	atomic_fetch_add(&cr->srv->ctx.suspended, 1);
+	if (atomic_load(&cr->srv->ctx.closing)) {
+		/* Past the drain: nothing may be suspended any more (see stream_park). */
+		atomic_fetch_sub(&cr->srv->ctx.suspended, 1);
+		api__problem(r, API_PROBLEM_UNAVAILABLE, NULL, "the server is shutting down");
+		return respond(cr);
+	}
+	cr->phase = PH_WAIT;
 	MHD_suspend_connection(cr->conn);
 	if (api__submit(r)) {
 		/* Refused (shutting down): r holds a 503; send it at once. */
@@ -281,6 +536,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			ds_log_str(&l, "method", r->method == API_OTHER ? "OTHER" : api_method_name(r->method));
 			ds_log_str(&l, "route", r->route >= 0 ? api__routes[r->route].tmpl : "unmatched");
 			ds_log_strn(&l, "path", r->path ? r->path : "", r->path ? strlen(r->path) : 0);
+			ds_log_str(&l, "client", r->client[0] ? r->client : NULL);
 			ds_log_int(&l, "status", r->status);
 			ds_log_dbl(&l, "duration_ms", (double)dur / 1e6);
 			ds_log_int(&l, "bytes", (long long)cr->bytes_out);
@@ -298,6 +554,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		ds_log_dbl(&l, "duration_ms", (double)dur / 1e6);
 		ds_log_end(&l);
 	}
+	/* The response (and its stream) may outlive this: it must not count bytes into cr. */
+	if (cr->stream)
+		cr->stream->cr = NULL;
 	atomic_fetch_sub(&s->ctx.in_flight, 1);
 	ds_buf_release(&cr->body);
 	api__req_release(r);
@@ -305,6 +564,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* libmicrohttpd hands its own format strings; the attribute tells compilers so (clang's
+ * -Wformat-nonliteral refuses the vsnprintf otherwise). */
+static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
@@ -426,8 +688,10 @@ int api_server_stop(struct api_server *s, struct ds_error *e)
 		nap_ms(5);
 	if (left > 0)
 		ds_log(DS_LOG_WARN, "api", "drain timeout: closing %ld request(s) still in flight", left);
-	/* A suspended request waits only for the writer, which always answers; MHD must not
-	 * be stopped while one is parked (it would never be resumed). */
+	/* A suspended request waits only for the writer or the query pool, which always
+	 * answer (a query's deadline bounds it); MHD must not be stopped while one is parked
+	 * (libmicrohttpd aborts). closing keeps anything from being suspended from now on. */
+	atomic_store(&s->ctx.closing, 1);
 	while (atomic_load(&s->ctx.suspended) > 0)
 		nap_ms(5);
 	MHD_stop_daemon(s->d);

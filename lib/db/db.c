@@ -116,6 +116,9 @@ int db_open(struct db **out, const struct db_config *c, struct ds_error *e)
 	}
 	db->memory = !strcmp(path, ":memory:");
 	db->batch_max = c->batch_max > 0 ? c->batch_max : 256;
+	db->query_threads = c->query_threads > 0 ? c->query_threads : DB_QUERY_THREADS;
+	db->query_connections = c->query_connections > 0 ? c->query_connections : DB_QUERY_CONNECTIONS;
+	db->query_queue = c->query_queue > 0 ? c->query_queue : DB_QUERY_QUEUE;
 	pthread_mutex_init(&db->lock, NULL);
 	pthread_mutex_init(&db->wlock, NULL);
 	pthread_cond_init(&db->wcond, NULL);
@@ -150,6 +153,26 @@ int db_open(struct db **out, const struct db_config *c, struct ds_error *e)
 	 * the network, and a missing extension is a build problem to see at once. */
 	if (set_config(cfg, "autoinstall_known_extensions", "false", e))
 		goto fail_cfg;
+	/* With insertion order preserved, DuckDB answers a LIMIT of more than a few thousand
+	 * rows by collecting them all before returning the first (measured: 267 MB of RSS to
+	 * stream SELECT * FROM projects LIMIT 1000000, 81 MB without the LIMIT). Order is
+	 * what ORDER BY says, in SQL and in every query of this server; without one, rows come
+	 * in scan order anyway with the default threads=1. */
+	if (set_config(cfg, "preserve_insertion_order", "false", e))
+		goto fail_cfg;
+	/* Clients run SQL on this database (db/query.h): it may read nothing but itself. These
+	 * settings are database-wide in DuckDB (there is no per-connection sandbox), and
+	 * lock_configuration keeps a SET or PRAGMA from undoing them. DuckDB still reaches
+	 * its own file, WAL and temporary directory (a sort bigger than the memory limit
+	 * spills: tests/unit/db/query.c checks it). */
+	if (c->lockdown &&
+	    (set_config(cfg, "enable_external_access", "false", e) ||
+	     set_config(cfg, "autoload_known_extensions", "false", e) ||
+	     set_config(cfg, "allow_community_extensions", "false", e)))
+		goto fail_cfg;
+	/* lock_configuration comes later, when the query pool has given its connections their
+	 * own settings (query.c), and always before the first client statement runs. */
+	db->lock_pending = c->lockdown;
 
 	if (duckdb_open_ext(path, &db->ddb, cfg, &err) == DuckDBError) {
 		const char *m = err ? err : "unknown error";
@@ -200,6 +223,7 @@ int db_close(struct db *db, int checkpoint, struct ds_error *e)
 
 	if (!db)
 		return 0;
+	db__query_stop(db);
 	db__writer_stop(db);
 	if (checkpoint && !db->memory) {
 		struct db_conn *c = db_conn_get(db, e);
@@ -366,8 +390,7 @@ int db_stmt_add(struct db *db, const char *sql, struct ds_error *e)
 	return id;
 }
 
-static int bind_one(struct db *db, duckdb_prepared_statement p, idx_t i,
-		    const struct db_param *v, struct ds_error *e)
+int db__bind(duckdb_prepared_statement p, idx_t i, const struct db_param *v, struct ds_error *e)
 {
 	duckdb_state st = DuckDBError;
 
@@ -442,7 +465,7 @@ static int execute(struct db_conn *c, int stmt, const struct db_param *params, s
 		return ds_error_set(e, DB_ERR_OTHER, "statement %d takes %llu parameters, given %zu",
 				    stmt, (unsigned long long)duckdb_nparams(p), n);
 	for (i = 0; i < n; i++)
-		if (bind_one(c->db, p, (idx_t)(i + 1), &params[i], e))
+		if (db__bind(p, (idx_t)(i + 1), &params[i], e))
 			return -1;
 	if (duckdb_execute_prepared(p, res) == DuckDBError) {
 		db__fail(c->db, e, duckdb_result_error_type(res), duckdb_result_error(res), NULL);

@@ -52,6 +52,13 @@ enum db_errcode {
 	DB_ERR_NOMEM,       /* out of memory (DuckDB's limit or malloc) */
 	DB_ERR_CLOSED,      /* the writer is stopped: the server is shutting down */
 	DB_ERR_TOO_BIG,     /* a result does not fit the caller's buffer ceiling */
+	/* Clients' SQL (db/query.h). */
+	DB_ERR_SQL,          /* the statement is wrong: DuckDB's parser, binder or executor says why */
+	DB_ERR_FORBIDDEN,    /* not a SELECT, or it tried to write, read files or the network */
+	DB_ERR_MULTIPLE,     /* more than one statement */
+	DB_ERR_TIMEOUT,      /* interrupted at its deadline */
+	DB_ERR_TOO_MANY_ROWS, /* more rows than the cap */
+	DB_ERR_BUSY,         /* every query connection is taken and the wait queue is full */
 };
 
 struct db_config {
@@ -59,9 +66,25 @@ struct db_config {
 	long long memory_limit;  /* bytes for DuckDB's buffer manager; 0: DuckDB's default */
 	int threads;             /* DuckDB worker threads; 0: DuckDB's default (all cores) */
 	int batch_max;           /* most writes per group commit; 0: 256 */
+	/*
+	 * Open the database locked down (the default): enable_external_access=false (no file
+	 * but the database's own, no network, no extension loading), autoload of extensions
+	 * off, and lock_configuration=true (no SET or PRAGMA can undo any of it). These are
+	 * database-wide in DuckDB; nothing the server does needs what they forbid (its own
+	 * file, WAL and temporary spill files stay reachable; CHECKPOINT and DDL work).
+	 */
+	int lockdown;
+	/* The query pool (db/query.h); 0: the defaults below. */
+	int query_threads;       /* DB_QUERY_THREADS */
+	int query_connections;   /* DB_QUERY_CONNECTIONS: queries running or streaming at once */
+	int query_queue;         /* DB_QUERY_QUEUE: queries waiting for a connection at most */
 };
 
-#define DB_CONFIG_INIT {":memory:", 0, 1, 0}
+#define DB_QUERY_THREADS 2
+#define DB_QUERY_CONNECTIONS 8
+#define DB_QUERY_QUEUE 64
+
+#define DB_CONFIG_INIT {":memory:", 0, 1, 0, 1, 0, 0, 0}
 
 struct db;      /* a database and everything attached to it */
 struct db_conn; /* one thread's connection, with its prepared statements */
@@ -105,6 +128,44 @@ int db_migrate(struct db *db, const struct db_migration *m, size_t n, struct ds_
 /* Run SQL text (one or more statements, split by DuckDB's own parser) on the calling
  * thread's connection, discarding results. For setup, tests and tools, not for requests. */
 int db_exec_sql(struct db *db, const char *sql, struct ds_error *e);
+
+/* --- the catalog, for the admin endpoints (catalog.c) --------------------------------- */
+
+struct db_column_info {
+	char *name;
+	char *type;      /* as DuckDB writes it: "DECIMAL(20,2)", "VARCHAR", "INTEGER[]" */
+	int nullable;
+	char *comment;   /* NULL when none */
+};
+
+struct db_table_info {
+	char *name;
+	char *comment;
+	long long rows;  /* exact count(*) */
+	struct db_column_info *cols;
+	size_t ncols;
+	char **pk;       /* primary key columns, in key order */
+	size_t npk;
+};
+
+/* The tables of the main schema (only: just the one named so, or all when NULL), in one
+ * snapshot, on the calling thread's connection. Free with db_tables_free. 0 or -1. */
+int db_tables(struct db *db, const char *only, struct db_table_info **out, size_t *n,
+	      struct ds_error *e);
+void db_tables_free(struct db_table_info *t, size_t n);
+
+/* DuckDB's built-in type names and aliases, lower case (duckdb_types()). 0 or -1. */
+int db_type_names(struct db *db, char ***out, size_t *n, struct ds_error *e);
+void db_names_free(char **v, size_t n);
+
+/* Append name as a quoted identifier ("a""b"), or s as a string literal ('it''s'). The
+ * caller has checked what may appear in them; quoting is the second line. 0 or -1. */
+int db_quote_ident(struct ds_buf *o, const char *name);
+int db_quote_literal(struct ds_buf *o, const char *s);
+
+/* Run SQL text (one or more statements) in one transaction on the calling thread's
+ * connection: all of it or none. 0 or -1 with e coded. */
+int db_exec_transaction(struct db *db, const char *sql, struct ds_error *e);
 
 /* --- statements and parameters ------------------------------------------------------- */
 

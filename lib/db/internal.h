@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 
 #include "db/db.h"
+#include "db/query.h"
 #include "db/writer.h"
 #include "duckdb.h"
 
@@ -45,6 +46,11 @@ struct db {
 	size_t *wlens;         /* [batch_max], each job's out length at submission */
 	atomic_ullong st_jobs, st_failed, st_commits, st_retries, st_batch_max;
 	atomic_ullong st_appended, st_append_fallbacks;
+
+	/* The query pool (query.c), started by the first query. */
+	struct db__qpool *qpool;
+	int query_threads, query_connections, query_queue;
+	int lock_pending; /* lockdown: lock_configuration is still to be set (query.c) */
 };
 
 /* Map a DuckDB error type and message to our code, and record it in e. */
@@ -56,6 +62,41 @@ int db__exec(struct db_conn *c, const char *sql, struct ds_error *e);
 
 /* The writer's private part of db_close: commit what is queued, stop the thread. */
 void db__writer_stop(struct db *db);
+
+/* Bind one parameter (1-based index). 0 or -1 with e (DB_ERR_INPUT). */
+int db__bind(duckdb_prepared_statement p, idx_t i, const struct db_param *v, struct ds_error *e);
+
+/* The query pool's part of db_close: every stream must be closed already. */
+void db__query_stop(struct db *db);
+
+/* A logical type's name as DuckDB writes it ("DECIMAL(20,2)", "INTEGER[]", ...). */
+int db__type_name(struct ds_buf *o, duckdb_logical_type t);
+
+/*
+ * Rendering a client query's result (render.c): init resolves every column's type (-1 with
+ * e, DB_ERR_SQL, for a type it cannot render exactly), header writes what comes before the
+ * rows, chunk points at the next chunk's vectors, row appends one row (or nothing and -1
+ * at o's ceiling), footer closes the document. res must outlive rd.
+ */
+struct rtype;
+struct db__render {
+	enum db_format fmt;
+	duckdb_result *res;
+	idx_t ncols, ninit;
+	struct rtype *cols;
+	struct ds_buf *keys;     /* NDJSON: each column's "name": prefix */
+	duckdb_vector *vecs;     /* the current chunk's */
+	void **data;
+	struct ds_buf scratch;
+	long long rows;          /* rendered */
+};
+int db__render_init(struct db__render *rd, duckdb_result *res, enum db_format fmt,
+		    struct ds_error *e);
+int db__render_header(struct db__render *rd, struct ds_buf *o);
+void db__render_chunk(struct db__render *rd, duckdb_data_chunk ch);
+int db__render_row(struct db__render *rd, idx_t row, struct ds_buf *o);
+int db__render_footer(struct db__render *rd, struct ds_buf *o);
+void db__render_release(struct db__render *rd);
 
 /* Render the rows of a materialized result into r. */
 int db__render(duckdb_result *res, struct db_rows *r, struct ds_error *e);

@@ -2,7 +2,8 @@
  * cmd/serve.c - `duckdb-spawn serve`: the data-product API.
  *
  * Configuration comes from the environment (PORT, HOST, DATABASE_URL, LOG_LEVEL, ADMIN_TOKEN,
- * DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS) and flags override it; ADMIN_TOKEN has no flag, so
+ * DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, QUERY_MAX_ROWS, QUERY_TIMEOUT, CORS_ORIGINS,
+ * RATE_LIMIT, RATE_LIMIT_BURST, TRUST_PROXY) and flags override it; ADMIN_TOKEN has no flag, so
  * the secret never appears in argv (and so in `ps`). Logs are JSON lines on stdout.
  *
  * Signals: SIGTERM and SIGINT are blocked in every thread before any is started and taken
@@ -25,6 +26,11 @@ static const char *env_get(const char *name)
 	return getenv(name);
 }
 
+static int rate_cb(const struct ds_option *o, const char *arg, struct ds_error *e)
+{
+	return api_config_rate(arg, o->value, e);
+}
+
 static int level_cb(const struct ds_option *o, const char *arg, struct ds_error *e)
 {
 	if (ds_log_level_parse(arg, o->value))
@@ -37,9 +43,11 @@ int cmd_serve(int argc, const char **argv)
 	struct api_config c;
 	struct api_server *srv = NULL;
 	struct ds_error e = DS_ERROR_INIT;
-	const char *host = NULL, *database = NULL;
+	const char *host = NULL, *database = NULL, *cors = NULL;
 	long port = -1, threads = -1, workers = -1, max_conn = -1, idle_ms = -1, drain_ms = -1;
-	long batch = -1;
+	long batch = -1, qrows = -1, qtimeout = -1, qthreads = -1, qconns = -1, burst = -1;
+	double rate = -1;
+	int trust = -1;
 	long long memory = -1;
 	enum ds_log_level level = (enum ds_log_level)-1;
 	sigset_t sigs;
@@ -61,6 +69,23 @@ int cmd_serve(int argc, const char **argv)
 		DS_OPT_DURATION(0, "idle-timeout", &idle_ms, "close idle connections after this (15s)"),
 		DS_OPT_DURATION(0, "drain-timeout", &drain_ms,
 				"on SIGTERM, wait this long for requests in flight (10s)"),
+		DS_OPT_GROUP("/query"),
+		DS_OPT_INT(0, "query-max-rows", &qrows, 1, 1000000000L,
+			   "rows a result may have (env QUERY_MAX_ROWS; 100000)"),
+		DS_OPT_DURATION(0, "query-timeout", &qtimeout,
+				"a query is interrupted after this (env QUERY_TIMEOUT; 10s)"),
+		DS_OPT_INT(0, "query-threads", &qthreads, 1, 64, "threads running queries (2)"),
+		DS_OPT_INT(0, "query-connections", &qconns, 1, 1024,
+			   "queries running or streaming at once; more wait (8)"),
+		DS_OPT_GROUP("around the API (off unless set)"),
+		DS_OPT_STRING(0, "cors-origins", &cors, "LIST",
+			      "origins allowed by CORS, comma-separated, or * (env CORS_ORIGINS)"),
+		DS_OPT_CALLBACK(0, "rate-limit", &rate, "RATE",
+				"requests a second per client address (env RATE_LIMIT)", rate_cb, 0),
+		DS_OPT_INT(0, "rate-burst", &burst, 1, 1000000,
+			   "a client's burst (env RATE_LIMIT_BURST; twice the rate)"),
+		DS_OPT_BOOL(0, "trust-proxy", &trust,
+			    "the client is the last X-Forwarded-For entry (env TRUST_PROXY)"),
 		DS_OPT_GROUP("logs"),
 		DS_OPT_CALLBACK(0, "log-level", &level, "LEVEL",
 				"debug, info, warn, error or off (env LOG_LEVEL; info)", level_cb, 0),
@@ -83,6 +108,10 @@ int cmd_serve(int argc, const char **argv)
 		api_config_release(&c);
 		return cmd_usage_error("serve", "--database: %s", ds_error_msg(&e));
 	}
+	if (cors && api_config_cors(&c, cors, &e)) {
+		api_config_release(&c);
+		return cmd_usage_error("serve", "--cors-origins: %s", ds_error_msg(&e));
+	}
 	if (port >= 0)
 		c.port = port;
 	if (memory >= 0) {
@@ -101,6 +130,20 @@ int cmd_serve(int argc, const char **argv)
 		c.drain_timeout_ms = drain_ms;
 	if (batch > 0)
 		c.batch_max = batch;
+	if (qrows > 0)
+		c.query_max_rows = qrows;
+	if (qtimeout >= 0)
+		c.query_timeout_ms = qtimeout;
+	if (qthreads > 0)
+		c.query_threads = qthreads;
+	if (qconns > 0)
+		c.query_connections = qconns;
+	if (rate > 0)
+		c.rate_limit = rate;
+	if (burst > 0)
+		c.rate_burst = burst;
+	if (trust >= 0)
+		c.trust_proxy = trust;
 	if ((int)level >= 0)
 		c.log_level = level;
 	if (api_config_finish(&c, &e)) {

@@ -2,6 +2,7 @@
 #include <jansson.h>
 
 #include "api/problem.h"
+#include "harness.h"
 #include "test.h"
 
 static json_t *render(enum api_problem p, const char *detail, const char *field)
@@ -60,4 +61,15 @@ TEST(problem_table_maps_codes_to_statuses)
 	ASSERT_EQ_INT(api_problem_status(API_PROBLEM_WRITE_CONFLICT), 409);
 	ASSERT_EQ_INT(api_problem_status(API_PROBLEM_METHOD_NOT_ALLOWED), 405);
 	ASSERT_EQ_STR(api_problem_code(API_PROBLEM_UNAVAILABLE), "unavailable");
+}
+
+TEST(problem_every_type_has_a_section_in_docs_api_md)
+{
+	const char *doc = ds_test_read_file(ds_test_printf("%s/docs/api.md", ds_test_source_dir()), NULL);
+	int p;
+
+	ASSERT_MSG(doc, "docs/api.md is missing");
+	for (p = 0; p < API_PROBLEM_COUNT; p++)
+		ASSERT_MSG(strstr(doc, ds_test_printf("\n### %s\n", api_problem_code((enum api_problem)p))),
+			   "docs/api.md has no section '### %s'", api_problem_code((enum api_problem)p));
 }

@@ -21,7 +21,7 @@ static const struct api_route table[] = {
 
 static int route(enum api_method m, const char *path, struct api_match *out)
 {
-	api_route_match(table, N, m, path, out);
+	api_route_match(table, N, 0, m, path, out);
 	return out->route;
 }
 
