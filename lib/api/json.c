@@ -6,6 +6,8 @@
  */
 #include "api/json.h"
 
+#include "core/text.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -61,39 +63,6 @@ static void skip_ws(struct parser *p)
 			break;
 		p->i++;
 	}
-}
-
-/* Length of the valid UTF-8 sequence at s (n bytes available), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	uint32_t cp;
-	size_t len, k;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (k = 1; k < len; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[k] & 0x3f);
-	}
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
 }
 
 static int hex4(const char *s, uint32_t *v)
@@ -168,7 +137,7 @@ static int parse_string(struct parser *p, const char **out, size_t *out_len, int
 			continue;
 		}
 		if (c >= 0x80) {
-			size_t l = utf8_seq((const unsigned char *)p->s + end, p->n - end);
+			size_t l = ds_utf8_seq_len((const unsigned char *)p->s + end, p->n - end);
 
 			if (!l)
 				return fail_at(p, end, "invalid UTF-8 in a string");
