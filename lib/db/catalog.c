@@ -38,26 +38,6 @@ int db_quote_literal(struct ds_buf *o, const char *s)
 	return ds_buf_addch(o, '\'');
 }
 
-/* A VARCHAR (or NULL) cell as a malloc'd string; *out NULL for NULL. */
-static int cell_text(duckdb_vector v, idx_t row, char **out)
-{
-	uint64_t *valid = duckdb_vector_get_validity(v);
-	duckdb_string_t *s;
-	uint32_t n;
-
-	*out = NULL;
-	if (valid && !duckdb_validity_row_is_valid(valid, row))
-		return 0;
-	s = &((duckdb_string_t *)duckdb_vector_get_data(v))[row];
-	n = duckdb_string_t_length(*s);
-	*out = malloc((size_t)n + 1);
-	if (!*out)
-		return -1;
-	memcpy(*out, duckdb_string_t_data(s), n);
-	(*out)[n] = '\0';
-	return 0;
-}
-
 /* Run sql on c and call fn for every row of every chunk. */
 static int each_row(struct db_conn *c, const char *sql,
 		    int (*fn)(void *arg, duckdb_data_chunk ch, idx_t row), void *arg,
@@ -110,7 +90,7 @@ static int type_row(void *arg, duckdb_data_chunk ch, idx_t row)
 {
 	char *s;
 
-	if (cell_text(duckdb_data_chunk_get_vector(ch, 0), row, &s))
+	if (db__cell_text(duckdb_data_chunk_get_vector(ch, 0), row, &s))
 		return -1;
 	if (!s)
 		return 0;
@@ -174,7 +154,7 @@ static int table_row(void *arg, duckdb_data_chunk ch, idx_t row)
 	struct db_table_info *t;
 	char *name, *comment;
 
-	if (cell_text(duckdb_data_chunk_get_vector(ch, 0), row, &name))
+	if (db__cell_text(duckdb_data_chunk_get_vector(ch, 0), row, &name))
 		return -1;
 	if (!name)
 		return 0;
@@ -182,7 +162,7 @@ static int table_row(void *arg, duckdb_data_chunk ch, idx_t row)
 		free(name);
 		return 0;
 	}
-	if (cell_text(duckdb_data_chunk_get_vector(ch, 1), row, &comment)) {
+	if (db__cell_text(duckdb_data_chunk_get_vector(ch, 1), row, &comment)) {
 		free(name);
 		return -1;
 	}
@@ -214,7 +194,7 @@ static int column_row(void *arg, duckdb_data_chunk ch, idx_t row)
 	bool *nullable;
 	int rc = 0;
 
-	if (cell_text(duckdb_data_chunk_get_vector(ch, 0), row, &table))
+	if (db__cell_text(duckdb_data_chunk_get_vector(ch, 0), row, &table))
 		return -1;
 	t = table ? find(l, table) : NULL;
 	free(table);
@@ -229,9 +209,9 @@ static int column_row(void *arg, duckdb_data_chunk ch, idx_t row)
 	}
 	c = &t->cols[t->ncols];
 	memset(c, 0, sizeof(*c));
-	rc = cell_text(duckdb_data_chunk_get_vector(ch, 1), row, &c->name) ||
-	     cell_text(duckdb_data_chunk_get_vector(ch, 2), row, &c->type) ||
-	     cell_text(duckdb_data_chunk_get_vector(ch, 4), row, &c->comment);
+	rc = db__cell_text(duckdb_data_chunk_get_vector(ch, 1), row, &c->name) ||
+	     db__cell_text(duckdb_data_chunk_get_vector(ch, 2), row, &c->type) ||
+	     db__cell_text(duckdb_data_chunk_get_vector(ch, 4), row, &c->comment);
 	nullable = duckdb_vector_get_data(duckdb_data_chunk_get_vector(ch, 3));
 	c->nullable = nullable[row];
 	t->ncols++;
@@ -244,7 +224,7 @@ static int pk_row(void *arg, duckdb_data_chunk ch, idx_t row)
 	struct db_table_info *t;
 	char *table;
 
-	if (cell_text(duckdb_data_chunk_get_vector(ch, 0), row, &table))
+	if (db__cell_text(duckdb_data_chunk_get_vector(ch, 0), row, &table))
 		return -1;
 	t = table ? find(l, table) : NULL;
 	free(table);
@@ -254,7 +234,7 @@ static int pk_row(void *arg, duckdb_data_chunk ch, idx_t row)
 		struct names n = {t->pk, t->npk, t->npk};
 		char *col;
 
-		if (cell_text(duckdb_data_chunk_get_vector(ch, 1), row, &col))
+		if (db__cell_text(duckdb_data_chunk_get_vector(ch, 1), row, &col))
 			return -1;
 		if (!col)
 			return 0;

@@ -100,6 +100,17 @@ void db__render_release(struct db__render *rd);
 
 /* Render the rows of a materialized result into r. */
 int db__render(duckdb_result *res, struct db_rows *r, struct ds_error *e);
+/* A VARCHAR cell (or NULL: *out NULL) as a malloc'd string; -1 when out of memory. */
+int db__cell_text(duckdb_vector v, idx_t row, char **out);
+
+/*
+ * /query's function check (guard.c): 0 when sql calls none of the functions that reach
+ * beyond a read-only statement, else -1 with e set (DB_ERR_FORBIDDEN, naming the function).
+ * ser is the connection's prepared "SELECT json_serialize_sql($1::VARCHAR)", or NULL when
+ * DuckDB could not prepare it (then any statement naming one is refused).
+ */
+int db__guard_check(duckdb_prepared_statement ser, const char *sql, struct ds_error *e);
+
 /* Copy integer columns of a materialized result (db_query_ints). */
 int db__ints(duckdb_result *res, int64_t *out, size_t ncols, size_t max_rows, size_t *rows,
 	     struct ds_error *e);

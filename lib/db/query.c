@@ -47,6 +47,7 @@ enum sched {
 struct qconn {
 	duckdb_connection c;
 	duckdb_prepared_statement begin, rollback; /* prepared once: they run for every query */
+	duckdb_prepared_statement ser;             /* json_serialize_sql, for guard.c */
 	struct qconn *next;
 };
 
@@ -438,6 +439,11 @@ static int start(struct db_stream *s)
 			  statement_type_name(type));
 		return -1;
 	}
+	ds_error_init(&e);
+	if (db__guard_check(s->conn->ser, s->sql, &e)) {
+		fail_code(s, e.code, "%s", ds_error_msg(&e));
+		return -1;
+	}
 	if (duckdb_nparams(s->ps) != s->nparams) {
 		fail_code(s, DB_ERR_INPUT, "the statement takes %llu parameter%s ($1...), %zu given",
 			  (unsigned long long)duckdb_nparams(s->ps),
@@ -784,6 +790,8 @@ static void pool_free(struct db__qpool *p)
 			duckdb_destroy_prepare(&p->conns[i].begin);
 		if (p->conns[i].rollback)
 			duckdb_destroy_prepare(&p->conns[i].rollback);
+		if (p->conns[i].ser)
+			duckdb_destroy_prepare(&p->conns[i].ser);
 		if (p->conns[i].c)
 			duckdb_disconnect(&p->conns[i].c);
 	}
@@ -846,6 +854,10 @@ static struct db__qpool *pool_start(struct db *db, struct ds_error *e)
 			duckdb_destroy_prepare(&p->conns[i].begin);
 		if (duckdb_prepare(p->conns[i].c, "ROLLBACK", &p->conns[i].rollback) == DuckDBError)
 			duckdb_destroy_prepare(&p->conns[i].rollback);
+		/* Without it (no JSON in this DuckDB) guard.c refuses what it cannot check. */
+		if (duckdb_prepare(p->conns[i].c, "SELECT json_serialize_sql($1::VARCHAR)",
+				   &p->conns[i].ser) == DuckDBError)
+			duckdb_destroy_prepare(&p->conns[i].ser);
 		p->conns[i].next = p->free_conns;
 		p->free_conns = &p->conns[i];
 	}

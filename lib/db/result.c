@@ -17,6 +17,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
@@ -315,5 +316,24 @@ int db__ints(duckdb_result *res, int64_t *out, size_t ncols, size_t max_rows, si
 	}
 	if (duckdb_result_error(res))
 		return db__fail(NULL, e, duckdb_result_error_type(res), duckdb_result_error(res), NULL);
+	return 0;
+}
+
+int db__cell_text(duckdb_vector v, idx_t row, char **out)
+{
+	uint64_t *valid = duckdb_vector_get_validity(v);
+	duckdb_string_t *s;
+	uint32_t n;
+
+	*out = NULL;
+	if (valid && !duckdb_validity_row_is_valid(valid, row))
+		return 0;
+	s = &((duckdb_string_t *)duckdb_vector_get_data(v))[row];
+	n = duckdb_string_t_length(*s);
+	*out = malloc((size_t)n + 1);
+	if (!*out)
+		return -1;
+	memcpy(*out, duckdb_string_t_data(s), n);
+	(*out)[n] = '\0';
 	return 0;
 }

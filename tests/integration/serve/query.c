@@ -202,6 +202,11 @@ TEST(serve_query_refuses_files_network_writes_settings_and_extra_statements)
 		{"SELECT 1 /* ; */ -- ;\n; DELETE FROM projects", 400},
 		{"SELECT * FROM query('DELETE FROM projects')", 400},
 		{"SELECT getenv('ADMIN_TOKEN')", 400},
+		{"SELECT * FROM checkpoint()", 403},
+		{"SELECT * FROM enable_logging()", 403},
+		{"SELECT * FROM duckdb_logs", 403},
+		{"SELECT * FROM query('SELECT 1')", 403},
+		{"SELECT setseed(0.1)", 403},
 	};
 	struct srv s;
 	const char *dir = ds_test_tmpdir();

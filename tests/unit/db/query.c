@@ -412,6 +412,70 @@ TEST(db_query_refuses_writes_files_network_settings_and_second_statements)
 	close_db(db);
 }
 
+/* Functions a SELECT may call inside the read-only transaction that act on the database,
+ * on every connection's logging or on the pooled connection (guard.c): refused by name
+ * wherever they hide, while names that only look alike pass. */
+TEST(db_query_refuses_functions_that_act_beyond_the_statement)
+{
+	const char *dir = ds_test_tmpdir();
+	struct db *db = open_db(ds_test_path(dir, "g.db"), 0, 0);
+	static const char *const refused_sql[] = {
+		"SELECT * FROM checkpoint()",
+		"SELECT * FROM force_checkpoint()",
+		"SELECT * FROM system.main.checkpoint()",
+		"SELECT * FROM \"CheckPoint\"()",
+		"SELECT * FROM CHECKPOINT()",
+		"WITH x AS (SELECT * FROM checkpoint()) SELECT * FROM x",
+		"SELECT 1 FROM t LIMIT (SELECT count(*) FROM checkpoint())",
+		"SELECT * FROM t, LATERAL (SELECT * FROM checkpoint())",
+		"SELECT * FROM enable_logging()",
+		"SELECT * FROM disable_logging()",
+		"SELECT * FROM truncate_duckdb_logs()",
+		"SELECT * FROM duckdb_logs",
+		"SELECT * FROM duckdb_logs()",
+		"SELECT * FROM duckdb_logs_parsed('QueryLog')",
+		"SELECT * FROM duckdb_log_contexts()",
+		"SELECT setseed(0.5)",
+		"SELECT list_transform([1], x -> setseed(0.1))",
+		"SELECT * FROM query('SELECT 1')",
+		"SELECT * FROM json_execute_serialized_sql(json_serialize_sql('SELECT 1'))",
+		"SUMMARIZE SELECT * FROM checkpoint()",
+		"PIVOT (SELECT * FROM checkpoint()) ON Success IN (true)",
+	};
+	size_t i;
+	const char *msg, *out;
+
+	exec(db, "CREATE TABLE t (i INTEGER, query VARCHAR); INSERT INTO t VALUES (1, 'q');"
+		 "CREATE TABLE checkpoint_log (i INTEGER)");
+	for (i = 0; i < sizeof(refused_sql) / sizeof(refused_sql[0]); i++) {
+		int code = refused(db, refused_sql[i], &msg);
+
+		if (code != DB_ERR_FORBIDDEN)
+			FAIL("%s: code %d, want forbidden (%s)", refused_sql[i], code, msg);
+	}
+	ASSERT_EQ_INT(refused(db, "SELECT * FROM checkpoint()", &msg), DB_ERR_FORBIDDEN);
+	ASSERT_CONTAINS(msg, "checkpoint is not allowed on /query");
+	ASSERT_EQ_INT(refused(db, "SELECT * FROM enable_logging()", &msg), DB_ERR_FORBIDDEN);
+	ASSERT_CONTAINS(msg, "enable_logging is not allowed");
+	ASSERT_EQ_INT(refused(db, "PIVOT (SELECT * FROM checkpoint()) ON Success IN (true)", &msg),
+		      DB_ERR_FORBIDDEN);
+	ASSERT_CONTAINS(msg, "checkpoint is not allowed");
+	/* DuckDB has no parse tree to give for a PRAGMA: naming one of them there fails closed
+	 * (the same PRAGMA on another table passes, below). */
+	ASSERT_EQ_INT(refused(db, "PRAGMA table_info('checkpoint_log')", &msg), DB_ERR_FORBIDDEN);
+	ASSERT_CONTAINS(msg, "names checkpoint, and its parse tree could not be checked");
+	/* None of the refused ones ran: logging is still off. */
+	ASSERT_CONTAINS(ok(db, "SELECT current_setting('enable_logging') AS l"), "\"rows\":[[0]]");
+	/* Look-alikes: a column, an alias, strings and comments naming them. */
+	out = ok(db, "SELECT query, 'checkpoint()' AS s FROM t -- setseed(1)");
+	ASSERT_CONTAINS(out, "[[\"q\",\"checkpoint()\"]]");
+	ok(db, "SELECT i AS duckdb_logs_count FROM t");
+	ok(db, "SELECT * FROM query_table('t')");
+	ok(db, "PRAGMA table_info('t')");
+	ok(db, "PIVOT t ON i IN (1) USING count(*)");
+	close_db(db);
+}
+
 TEST(db_query_messages_are_duckdbs_on_one_line)
 {
 	struct db *db = open_db(NULL, 0, 0);
