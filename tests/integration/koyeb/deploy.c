@@ -637,6 +637,41 @@ TEST(koyeb_deploy_no_wait_returns_once_accepted)
 	ASSERT_EQ_INT(kfxp_count(kfxp_requests(k), "GetDeployment"), 0);
 }
 
+/* On a terminal the deployment's progress is one line rewritten in place (carriage return,
+ * erase line) until it settles; piped (every other test), stderr has no escape at all. */
+TEST(koyeb_deploy_on_a_terminal_updates_one_progress_line_in_place)
+{
+	struct kfx_proc *k;
+	struct ds_run r, piped;
+	const char *image = anon_image(&k, REGFIX_IMAGE_AMD64, "acme/api:1.0");
+	const char *args[] = {"koyeb", "deploy", "--app", "demo", "--service", "api", "--docker",
+			      image, "--poll-interval", "20ms", "--wait-timeout", "30s", NULL};
+	const char *first, *last = NULL, *p;
+	int updates = 0;
+
+	kfxp_run_tty(k, &r, args, NULL);
+	ds_test_note("terminal:\n%s", r.out);
+	ASSERT_EQ_INT(r.code, 0);
+	first = strstr(r.out, "\r\033[K");
+	ASSERT_NOT_NULL(first);
+	for (p = first; (p = strstr(p, "\r\033[K")); p++) {
+		last = p;
+		updates++;
+	}
+	/* PENDING ... HEALTHY through the fixture's states, polled every 20 ms. */
+	ASSERT_MSG(updates >= 3, "%d in-place updates", updates);
+	ASSERT_NOT_NULL(memchr(first, 'P', (size_t)(last - first))); /* PENDING or PROVISIONING */
+	ASSERT(memchr(first, '\n', (size_t)(last - first)) == NULL);
+	ASSERT_CONTAINS(last, ": HEALTHY");
+	ASSERT_CONTAINS(last, "\n"); /* the line is closed once it settles */
+
+	/* The same command piped: plain lines. */
+	kfxp_run(k, &piped, NULL, args, NULL);
+	ASSERT_EQ_INT(piped.code, 0);
+	ASSERT_NOT_CONTAINS(piped.err, "\033[");
+	ASSERT_NOT_CONTAINS(piped.err, "\r");
+}
+
 TEST(koyeb_deploy_without_token_exits_11)
 {
 	struct kfx_proc *k;

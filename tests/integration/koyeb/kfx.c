@@ -229,8 +229,9 @@ void kfxp_exec(struct ds_run *r, const char *const *argv, const char *const *env
 	r->code = WEXITSTATUS(p->status);
 }
 
-void kfxp_run(struct kfx_proc *k, struct ds_run *r, const char *stdin_data,
-	     const char *const *args, const char *const *env)
+/* argv[0] is the binary under test; env is the fixture's plus the test's. */
+static void run_args(struct kfx_proc *k, const char *const *args, const char *const *env,
+		     const char ***argv_out, const char ***env_out)
 {
 	const char **argv, **e;
 	size_t na = 0, ne = 0, i;
@@ -259,8 +260,59 @@ void kfxp_run(struct kfx_proc *k, struct ds_run *r, const char *stdin_data,
 	if (ne)
 		memcpy(e + i, env, ne * sizeof(*e));
 	e[i + ne] = NULL;
+	*argv_out = argv;
+	*env_out = e;
+}
+
+void kfxp_run(struct kfx_proc *k, struct ds_run *r, const char *stdin_data,
+	      const char *const *args, const char *const *env)
+{
+	const char **argv, **e;
+
+	run_args(k, args, env, &argv, &e);
 	kfxp_exec(r, argv, e, stdin_data, 60000);
 	/* Whatever happened, the token never shows. */
+	ASSERT_NOT_CONTAINS(r->out, k->token);
+	ASSERT_NOT_CONTAINS(r->err, k->token);
+}
+
+void kfxp_run_tty(struct kfx_proc *k, struct ds_run *r, const char *const *args,
+		  const char *const *env)
+{
+	const char **argv, **e;
+	const char *script[5];
+	size_t i, n = 1;
+	char *cmd, *w;
+
+	ds_test_require_program("script");
+	run_args(k, args, env, &argv, &e);
+	for (i = 0; argv[i]; i++)
+		n += 3 + 4 * strlen(argv[i]);
+	/* One shell word per argument, single-quoted ('\'' for a quote). */
+	w = cmd = ds_test_alloc(n);
+	for (i = 0; argv[i]; i++) {
+		const char *c;
+
+		if (i)
+			*w++ = ' ';
+		*w++ = '\'';
+		for (c = argv[i]; *c; c++) {
+			if (*c == '\'') {
+				memcpy(w, "'\\''", 4);
+				w += 4;
+			} else {
+				*w++ = *c;
+			}
+		}
+		*w++ = '\'';
+	}
+	*w = '\0';
+	script[0] = "script";
+	script[1] = "-qefc"; /* quiet, the command's exit code, flush */
+	script[2] = cmd;
+	script[3] = "/dev/null";
+	script[4] = NULL;
+	kfxp_exec(r, script, e, NULL, 60000);
 	ASSERT_NOT_CONTAINS(r->out, k->token);
 	ASSERT_NOT_CONTAINS(r->err, k->token);
 }

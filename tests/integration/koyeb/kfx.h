@@ -55,6 +55,10 @@ void kfxp_exec(struct ds_run *r, const char *const *argv, const char *const *env
  * NULL). */
 void kfxp_run(struct kfx_proc *k, struct ds_run *r, const char *stdin_data,
 	     const char *const *args, const char *const *env);
+/* The same with the command on a terminal: util-linux's script(1) gives it a pty for
+ * stdin, stdout and stderr, and r->out is what the terminal showed (both streams, CRLF). */
+void kfxp_run_tty(struct kfx_proc *k, struct ds_run *r, const char *const *args,
+		  const char *const *env);
 
 /* Create objects straight through the API (ids returned). */
 const char *kfxp_make_app(struct kfx_proc *k, const char *name);
