@@ -31,7 +31,7 @@ NPM_REGISTRY=${NPM_CONFIG_REGISTRY:-https://registry.npmjs.org}
 
 PKGS_BUILD="gcc g++ make cmake pkg-config git ca-certificates curl openssl
 	libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libssl-dev zlib1g-dev"
-PKGS_TEST="docker-registry skopeo apache2-utils valgrind
+PKGS_TEST="docker-registry skopeo apache2-utils valgrind bsdutils
 	clang libclang-rt-14-dev"
 PKGS_BENCH="wrk hyperfine"
 PKGS_FUZZ="clang libclang-rt-14-dev"
