@@ -153,6 +153,18 @@ static char *b64_decode(const char *s, size_t *len)
 	return out;
 }
 
+/* Forget what was found (secrets wiped), keep the notes. */
+static void drop(struct registry_creds *c)
+{
+	free(c->username);
+	free(c->origin);
+	c->username = NULL;
+	c->origin = NULL;
+	ds_secret_release(&c->password);
+	ds_secret_release(&c->identity_token);
+	c->source = REGISTRY_CREDS_NONE;
+}
+
 int registry_creds_from_config(const char *json, size_t len, const char *path, const char *domain,
 			       struct registry_creds *c, char **helper, struct ds_error *e)
 {
@@ -224,8 +236,12 @@ int registry_creds_from_config(const char *json, size_t len, const char *path, c
 		if (json_is_string(t) && json_string_length(t) &&
 		    ds_secret_set(&c->identity_token, json_string_value(t)))
 			goto oom;
-		if (!ds_secret_is_set(&c->password) && !ds_secret_is_set(&c->identity_token))
-			continue; /* an empty placeholder entry, as docker login leaves with a store */
+		if (!ds_secret_is_set(&c->password) && !ds_secret_is_set(&c->identity_token)) {
+			/* An empty placeholder entry, as docker login leaves with a store: its
+			 * username (if any) belongs to no password; another key may match. */
+			drop(c);
+			continue;
+		}
 		c->source = REGISTRY_CREDS_CONFIG;
 		if (set_origin(c, "%s auths['%s']", path, key))
 			goto oom;
@@ -392,18 +408,6 @@ static int from_env(struct registry_creds *c, const char *user_var, const char *
 	if (!c->username || ds_secret_set(&c->password, p) || set_origin(c, "%s", user_var))
 		return -1;
 	return 1;
-}
-
-/* Forget what was found, keep the notes. */
-static void drop(struct registry_creds *c)
-{
-	free(c->username);
-	free(c->origin);
-	c->username = NULL;
-	c->origin = NULL;
-	ds_secret_release(&c->password);
-	ds_secret_release(&c->identity_token);
-	c->source = REGISTRY_CREDS_NONE;
 }
 
 int registry_creds_find(const struct registry_creds_query *q, struct registry_creds *c,

@@ -79,6 +79,32 @@ TEST(registry_creds_config_reads_username_password_and_identity_token)
 	registry_creds_release(&c);
 }
 
+/* Found by fuzz/docker-config.c: a placeholder with a username but no password under one
+ * Docker Hub key, then real credentials under another. The username must be the second
+ * entry's (the first one's was leaked and replaced). */
+TEST(registry_creds_config_placeholder_username_does_not_stick)
+{
+	struct registry_creds c = REGISTRY_CREDS_INIT;
+	struct ds_error e = DS_ERROR_INIT;
+	char *helper = NULL;
+
+	ASSERT_EQ_INT(from_config("{\"auths\":{\"docker.io\":{\"username\":\"old\",\"password\":\"\"},"
+				  "\"https://index.docker.io/v1/\":{\"auth\":\"" ALICE_AUTH "\"}}}",
+				  "docker.io", &c, &helper, &e),
+		      0);
+	ASSERT_EQ_INT(c.source, REGISTRY_CREDS_CONFIG);
+	ASSERT_EQ_STR(c.username, "alice");
+	ASSERT_EQ_STR(ds_secret_value(&c.password), "s3cret-pw");
+	registry_creds_release(&c);
+	/* Alone, the placeholder is no credentials at all, username included. */
+	ASSERT_EQ_INT(from_config("{\"auths\":{\"docker.io\":{\"username\":\"old\",\"password\":\"\"}}}",
+				  "docker.io", &c, &helper, &e),
+		      0);
+	ASSERT_EQ_INT(c.source, REGISTRY_CREDS_NONE);
+	ASSERT_NULL(c.username);
+	registry_creds_release(&c);
+}
+
 TEST(registry_creds_config_prefers_cred_helpers_then_store)
 {
 	struct registry_creds c = REGISTRY_CREDS_INIT;
