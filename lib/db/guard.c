@@ -26,6 +26,10 @@
  * (system.main.checkpoint()) a name does not hide it. A statement DuckDB cannot serialize
  * (PRAGMA, the PIVOT statement) or a tree we cannot read is refused when its text names
  * one: the check fails closed.
+ *
+ * It runs after the prepare and the type check (query.c), so that a parse error stays a
+ * 400 and a CALL stays "a CALL statement". Preparing binds these functions but runs none
+ * of them (checked: enable_logging() prepared and refused leaves logging off).
  */
 #include "db/internal.h"
 
@@ -34,8 +38,8 @@
 #include <string.h>
 #include <strings.h>
 
-/* Prefixes are enough for the text search (duckdb_logs covers duckdb_logs_parsed); the
- * tree check compares whole names. */
+/* Whole names: the text search looks for each as a substring, the tree check compares
+ * them exactly. */
 static const char *const denied[] = {
 	"checkpoint",
 	"force_checkpoint",
