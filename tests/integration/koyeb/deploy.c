@@ -646,8 +646,11 @@ TEST(koyeb_deploy_on_a_terminal_updates_one_progress_line_in_place)
 	const char *image = anon_image(&k, REGFIX_IMAGE_AMD64, "acme/api:1.0");
 	const char *args[] = {"koyeb", "deploy", "--app", "demo", "--service", "api", "--docker",
 			      image, "--poll-interval", "20ms", "--wait-timeout", "30s", NULL};
+	const char *args_changed[16];
 	const char *first, *last = NULL, *p;
+	char *span;
 	int updates = 0;
+	size_t i;
 
 	kfxp_run_tty(k, &r, args, NULL);
 	ds_test_note("terminal:\n%s", r.out);
@@ -660,14 +663,23 @@ TEST(koyeb_deploy_on_a_terminal_updates_one_progress_line_in_place)
 	}
 	/* PENDING ... HEALTHY through the fixture's states, polled every 20 ms. */
 	ASSERT_MSG(updates >= 3, "%d in-place updates", updates);
-	ASSERT_NOT_NULL(memchr(first, 'P', (size_t)(last - first))); /* PENDING or PROVISIONING */
-	ASSERT(memchr(first, '\n', (size_t)(last - first)) == NULL);
+	span = ds_test_alloc((size_t)(last - first) + 1);
+	memcpy(span, first, (size_t)(last - first));
+	span[last - first] = '\0';
+	ASSERT(strstr(span, ": PENDING") || strstr(span, ": PROVISIONING"));
+	ASSERT_NULL(strchr(span, '\n'));
 	ASSERT_CONTAINS(last, ": HEALTHY");
 	ASSERT_CONTAINS(last, "\n"); /* the line is closed once it settles */
 
-	/* The same command piped: plain lines. */
-	kfxp_run(k, &piped, NULL, args, NULL);
+	/* Piped, a changed env (so that a new deployment is followed again): plain lines. */
+	for (i = 0; args[i]; i++)
+		args_changed[i] = args[i];
+	args_changed[i++] = "--env";
+	args_changed[i++] = "CHANGED=1";
+	args_changed[i] = NULL;
+	kfxp_run(k, &piped, NULL, args_changed, NULL);
 	ASSERT_EQ_INT(piped.code, 0);
+	ASSERT_CONTAINS(piped.err, ": HEALTHY\n");
 	ASSERT_NOT_CONTAINS(piped.err, "\033[");
 	ASSERT_NOT_CONTAINS(piped.err, "\r");
 }
