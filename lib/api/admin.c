@@ -459,14 +459,8 @@ enum api_result api__admin_tables_create(struct api_req *r)
 	size_t ncols = 0, i, k;
 	char why[200];
 
-	if (api_json_parse(&r->arena, r->body, r->body_len, &doc, &e)) {
-		api__problem(r, API_PROBLEM_INVALID_JSON, NULL, "%s", ds_error_msg(&e));
+	if (api__body_object(r, &doc))
 		return API_DONE;
-	}
-	if (doc->type != API_JSON_OBJECT) {
-		api__problem(r, API_PROBLEM_INVALID_JSON, NULL, "the body must be a JSON object");
-		return API_DONE;
-	}
 	if (only_members(r, doc, table_keys, "table"))
 		return API_DONE;
 	name = member(doc, "name");
@@ -713,19 +707,12 @@ enum api_result api__admin_log_level_get(struct api_req *r)
 enum api_result api__admin_log_level_set(struct api_req *r)
 {
 	static const char *const keys[] = {"level", NULL};
-	struct ds_error e = DS_ERROR_INIT;
 	struct api_json *doc;
 	const struct api_json *lv;
 	enum ds_log_level old = ds_log_get_level(), level;
 
-	if (api_json_parse(&r->arena, r->body, r->body_len, &doc, &e)) {
-		api__problem(r, API_PROBLEM_INVALID_JSON, NULL, "%s", ds_error_msg(&e));
+	if (api__body_object(r, &doc))
 		return API_DONE;
-	}
-	if (doc->type != API_JSON_OBJECT) {
-		api__problem(r, API_PROBLEM_INVALID_JSON, NULL, "the body must be a JSON object");
-		return API_DONE;
-	}
 	if (only_members(r, doc, keys, "body"))
 		return API_DONE;
 	lv = member(doc, "level");

@@ -3,6 +3,7 @@
  * context set-up, routing and header checks, dispatch, the write hand-off, responses.
  */
 #include "api/internal.h"
+#include "api/json.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -153,6 +154,22 @@ const char *api__query(const struct api_req *r, const char *key)
 		if (!strcmp(r->query[i].key, key))
 			return r->query[i].value ? r->query[i].value : "";
 	return NULL;
+}
+
+int api__body_object(struct api_req *r, struct api_json **doc)
+{
+	struct ds_error e = DS_ERROR_INIT;
+
+	if (api_json_parse(&r->arena, r->body, r->body_len, doc, &e)) {
+		api__problem(r, API_PROBLEM_INVALID_JSON, NULL, "%s", ds_error_msg(&e));
+		return -1;
+	}
+	if ((*doc)->type != API_JSON_OBJECT) {
+		api__problem(r, API_PROBLEM_INVALID_JSON, NULL, "the body must be a JSON object, not %s",
+			     api_json_type_name((*doc)->type));
+		return -1;
+	}
+	return 0;
 }
 
 void api__header(struct api_req *r, const char *name, const char *value)

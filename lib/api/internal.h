@@ -169,6 +169,10 @@ void api__json(struct api_req *r, int status);
 void api__header(struct api_req *r, const char *name, const char *value);
 /* The value of query argument key, or NULL. */
 const char *api__query(const struct api_req *r, const char *key);
+/* Parse the request body as a JSON object into *doc (in r's arena). -1 when it is not one,
+ * the 400 invalid-json problem already answered (the parser's message, or the type found). */
+struct api_json;
+int api__body_object(struct api_req *r, struct api_json **doc);
 
 /* --- handlers ---------------------------------------------------------------------------- */
 

@@ -269,7 +269,6 @@ static int check_value(struct api_req *r, const struct field *f, const struct ap
 /* Parse and check the body against the schema. 0, or -1 when r is answered. */
 static int read_body(struct api_req *r, int create, struct input *in)
 {
-	struct ds_error e = DS_ERROR_INIT;
 	struct api_json *doc;
 	const struct api_json *m;
 	size_t i;
@@ -279,15 +278,8 @@ static int read_body(struct api_req *r, int create, struct input *in)
 		api__problem(r, API_PROBLEM_INVALID_JSON, NULL, "the body is empty; send a JSON object");
 		return -1;
 	}
-	if (api_json_parse(&r->arena, r->body, r->body_len, &doc, &e)) {
-		api__problem(r, API_PROBLEM_INVALID_JSON, NULL, "%s", ds_error_msg(&e));
+	if (api__body_object(r, &doc))
 		return -1;
-	}
-	if (doc->type != API_JSON_OBJECT) {
-		api__problem(r, API_PROBLEM_INVALID_JSON, NULL,
-			     "the body must be a JSON object, not %s", api_json_type_name(doc->type));
-		return -1;
-	}
 	for (m = doc->child; m; m = m->next) {
 		const struct field *f = NULL;
 

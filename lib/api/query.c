@@ -398,7 +398,6 @@ enum api_result api__query_run(struct api_req *r)
 	if (fmt < 0)
 		return API_DONE;
 	if (r->method == API_POST) {
-		struct ds_error e = DS_ERROR_INIT;
 		struct api_json *doc;
 		const struct api_json *m, *s = NULL, *params = NULL;
 
@@ -407,15 +406,8 @@ enum api_result api__query_run(struct api_req *r)
 				     "the body is empty; send {\"sql\": \"SELECT ...\", \"params\": [...]}");
 			return API_DONE;
 		}
-		if (api_json_parse(&r->arena, r->body, r->body_len, &doc, &e)) {
-			api__problem(r, API_PROBLEM_INVALID_JSON, NULL, "%s", ds_error_msg(&e));
+		if (api__body_object(r, &doc))
 			return API_DONE;
-		}
-		if (doc->type != API_JSON_OBJECT) {
-			api__problem(r, API_PROBLEM_INVALID_JSON, NULL,
-				     "the body must be a JSON object, not %s", api_json_type_name(doc->type));
-			return API_DONE;
-		}
 		for (m = doc->child; m; m = m->next) {
 			const struct api_json **slot = NULL;
 
