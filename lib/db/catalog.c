@@ -14,28 +14,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-int db_quote_ident(struct ds_buf *o, const char *name)
+/* s between two q, each q inside doubled: SQL's quoting of identifiers and strings. */
+static int quote(struct ds_buf *o, const char *s, char q)
 {
 	const char *p;
 
-	if (ds_buf_addch(o, '"'))
+	if (ds_buf_addch(o, q))
 		return -1;
-	for (p = name; *p; p++)
-		if ((*p == '"' && ds_buf_addch(o, '"')) || ds_buf_addch(o, *p))
+	for (p = s; *p; p++)
+		if ((*p == q && ds_buf_addch(o, q)) || ds_buf_addch(o, *p))
 			return -1;
-	return ds_buf_addch(o, '"');
+	return ds_buf_addch(o, q);
+}
+
+int db_quote_ident(struct ds_buf *o, const char *name)
+{
+	return quote(o, name, '"');
 }
 
 int db_quote_literal(struct ds_buf *o, const char *s)
 {
-	const char *p;
-
-	if (ds_buf_addch(o, '\''))
-		return -1;
-	for (p = s; *p; p++)
-		if ((*p == '\'' && ds_buf_addch(o, '\'')) || ds_buf_addch(o, *p))
-			return -1;
-	return ds_buf_addch(o, '\'');
+	return quote(o, s, '\'');
 }
 
 /* Run sql on c and call fn for every row of every chunk. */

@@ -96,6 +96,18 @@ static int set_config(duckdb_config cfg, const char *name, const char *value,
 	return 0;
 }
 
+/* What db_open sets up first and db_close (or a failed open) frees last. */
+static void shell_free(struct db *db)
+{
+	free(db->wjobs);
+	free(db->wlens);
+	pthread_cond_destroy(&db->wcond);
+	pthread_mutex_destroy(&db->wlock);
+	pthread_mutex_destroy(&db->lock);
+	free(db->path);
+	free(db);
+}
+
 int db_open(struct db **out, const struct db_config *c, struct ds_error *e)
 {
 	struct db *db;
@@ -194,13 +206,7 @@ fail_cfg:
 fail_key:
 	pthread_key_delete(db->key);
 fail:
-	free(db->wjobs);
-	free(db->wlens);
-	pthread_cond_destroy(&db->wcond);
-	pthread_mutex_destroy(&db->wlock);
-	pthread_mutex_destroy(&db->lock);
-	free(db->path);
-	free(db);
+	shell_free(db);
 	return -1;
 }
 
@@ -242,13 +248,7 @@ int db_close(struct db *db, int checkpoint, struct ds_error *e)
 	for (i = 0; i < db->nstmts; i++)
 		free(db->stmt_sql[i]);
 	free(db->stmt_sql);
-	free(db->wjobs);
-	free(db->wlens);
-	pthread_cond_destroy(&db->wcond);
-	pthread_mutex_destroy(&db->wlock);
-	pthread_mutex_destroy(&db->lock);
-	free(db->path);
-	free(db);
+	shell_free(db);
 	return rc;
 }
 
@@ -390,6 +390,30 @@ int db_stmt_add(struct db *db, const char *sql, struct ds_error *e)
 	return id;
 }
 
+duckdb_decimal db__decimal_of(const struct db_param *v)
+{
+	duckdb_decimal d;
+	db_uint128 u = (db_uint128)v->v.dec.unscaled;
+
+	d.width = v->v.dec.width;
+	d.scale = v->v.dec.scale;
+	d.value.lower = (uint64_t)u;
+	d.value.upper = (int64_t)(u >> 64);
+	return d;
+}
+
+duckdb_uhugeint db__uuid_of(const struct db_param *v)
+{
+	duckdb_uhugeint u = {0, 0};
+	int k;
+
+	for (k = 0; k < 8; k++) {
+		u.upper = u.upper << 8 | v->v.uuid[k];
+		u.lower = u.lower << 8 | v->v.uuid[k + 8];
+	}
+	return u;
+}
+
 int db__bind(duckdb_prepared_statement p, idx_t i, const struct db_param *v, struct ds_error *e)
 {
 	duckdb_state st = DuckDBError;
@@ -407,27 +431,12 @@ int db__bind(duckdb_prepared_statement p, idx_t i, const struct db_param *v, str
 	case DB_PARAM_BOOL:
 		st = duckdb_bind_boolean(p, i, v->v.i != 0);
 		break;
-	case DB_PARAM_DECIMAL: {
-		duckdb_decimal d;
-		db_uint128 u = (db_uint128)v->v.dec.unscaled;
-
-		d.width = v->v.dec.width;
-		d.scale = v->v.dec.scale;
-		d.value.lower = (uint64_t)u;
-		d.value.upper = (int64_t)(u >> 64);
-		st = duckdb_bind_decimal(p, i, d);
+	case DB_PARAM_DECIMAL:
+		st = duckdb_bind_decimal(p, i, db__decimal_of(v));
 		break;
-	}
 	case DB_PARAM_UUID: {
-		duckdb_uhugeint u = {0, 0};
-		duckdb_value val;
-		int k;
+		duckdb_value val = duckdb_create_uuid(db__uuid_of(v));
 
-		for (k = 0; k < 8; k++) {
-			u.upper = u.upper << 8 | v->v.uuid[k];
-			u.lower = u.lower << 8 | v->v.uuid[k + 8];
-		}
-		val = duckdb_create_uuid(u);
 		if (!val)
 			return ds_error_set(e, DB_ERR_NOMEM, "out of memory");
 		st = duckdb_bind_value(p, i, val);

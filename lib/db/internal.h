@@ -63,6 +63,10 @@ int db__exec(struct db_conn *c, const char *sql, struct ds_error *e);
 /* The writer's private part of db_close: commit what is queued, stop the thread. */
 void db__writer_stop(struct db *db);
 
+/* A parameter's DECIMAL or UUID in DuckDB's C form, for binding and for the appender. */
+duckdb_decimal db__decimal_of(const struct db_param *v);
+duckdb_uhugeint db__uuid_of(const struct db_param *v);
+
 /* Bind one parameter (1-based index). 0 or -1 with e (DB_ERR_INPUT). */
 int db__bind(duckdb_prepared_statement p, idx_t i, const struct db_param *v, struct ds_error *e);
 

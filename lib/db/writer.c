@@ -105,28 +105,12 @@ static int append_value(duckdb_appender a, const struct db_param *v)
 
 		return duckdb_append_timestamp(a, t) == DuckDBSuccess ? 0 : -1;
 	}
-	case DB_PARAM_DECIMAL: {
-		duckdb_decimal d;
-		db_uint128 u = (db_uint128)v->v.dec.unscaled;
-
-		d.width = v->v.dec.width;
-		d.scale = v->v.dec.scale;
-		d.value.lower = (uint64_t)u;
-		d.value.upper = (int64_t)(u >> 64);
-		val = duckdb_create_decimal(d);
+	case DB_PARAM_DECIMAL:
+		val = duckdb_create_decimal(db__decimal_of(v));
 		break;
-	}
-	case DB_PARAM_UUID: {
-		duckdb_uhugeint u = {0, 0};
-		int k;
-
-		for (k = 0; k < 8; k++) {
-			u.upper = u.upper << 8 | v->v.uuid[k];
-			u.lower = u.lower << 8 | v->v.uuid[k + 8];
-		}
-		val = duckdb_create_uuid(u);
+	case DB_PARAM_UUID:
+		val = duckdb_create_uuid(db__uuid_of(v));
 		break;
-	}
 	}
 	if (!val)
 		return -1;
