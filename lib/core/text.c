@@ -72,3 +72,40 @@ size_t ds_utf8_seq_len(const unsigned char *s, size_t n)
 		return 0;
 	return len;
 }
+
+static int base64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+long ds_base64_decode(const char *s, size_t n, unsigned char *out)
+{
+	unsigned acc = 0;
+	int bits = 0;
+	long o = 0;
+	size_t i;
+
+	for (i = 0; i < n && s[i] != '='; i++) {
+		int v = base64_value((unsigned char)s[i]);
+
+		if (v < 0)
+			return -1;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (unsigned char)((acc >> bits) & 0xff);
+		}
+	}
+	return o;
+}

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/text.h"
+
 #define PARAM_MAX 4096
 
 void registry_challenge_release(struct registry_challenge *c)
@@ -259,47 +261,6 @@ out:
 	return r;
 }
 
-static int b64url_val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-' || c == '+')
-		return 62;
-	if (c == '_' || c == '/')
-		return 63;
-	return -1;
-}
-
-/* Decode base64url (padding optional) of s[0..n) into out. */
-static int b64url_decode(const char *s, size_t n, struct ds_buf *out)
-{
-	unsigned acc = 0;
-	int bits = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		int v;
-
-		if (s[i] == '=')
-			break;
-		v = b64url_val((unsigned char)s[i]);
-		if (v < 0)
-			return -1;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (ds_buf_addch(out, (char)((acc >> bits) & 0xff)))
-				return -1;
-		}
-	}
-	return 0;
-}
-
 static const char *str_or(const char *s)
 {
 	return s ? s : "?";
@@ -308,17 +269,21 @@ static const char *str_or(const char *s)
 int registry_auth_jwt_claims(const char *token, long long *exp, struct ds_buf *access)
 {
 	const char *d1 = strchr(token, '.'), *d2;
-	struct ds_buf payload = DS_BUF_INIT(REGISTRY_TOKEN_MAX);
+	unsigned char *payload = NULL;
 	json_t *root = NULL, *a, *item;
-	size_t i;
+	size_t i, n;
+	long len;
 	int r = -1;
 
 	*exp = -1;
 	if (!d1 || !(d2 = strchr(d1 + 1, '.')))
 		return -1;
-	if (b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), &payload))
+	n = (size_t)(d2 - d1 - 1);
+	payload = malloc(n / 4 * 3 + 2);
+	len = payload ? ds_base64_decode(d1 + 1, n, payload) : -1;
+	if (len < 0 || len > REGISTRY_TOKEN_MAX)
 		goto out;
-	root = json_loadb(payload.data ? payload.data : "", payload.len, 0, NULL);
+	root = json_loadb((const char *)payload, (size_t)len, 0, NULL);
 	if (!json_is_object(root))
 		goto out;
 	if (json_is_integer(json_object_get(root, "exp")))
@@ -342,6 +307,6 @@ int registry_auth_jwt_claims(const char *token, long long *exp, struct ds_buf *a
 	r = 0;
 out:
 	json_decref(root);
-	ds_buf_release(&payload);
+	free(payload);
 	return r;
 }

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/text.h"
 
 #define CONFIG_MAX (4 * 1024 * 1024)
 #define HELPER_OUT_MAX (64 * 1024)
@@ -105,51 +106,24 @@ static int set_origin(struct registry_creds *c, const char *fmt, ...)
 	return c->origin ? 0 : -1;
 }
 
-static int b64_val(int ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '+' || ch == '-')
-		return 62;
-	if (ch == '/' || ch == '_')
-		return 63;
-	return -1;
-}
-
-/* Standard base64 (padding optional) into a malloc'd, NUL-terminated buffer; NULL when bad. */
+/* Standard base64 (padding optional) into a malloc'd, NUL-terminated buffer; NULL when bad.
+ * Sized once, so that no copy of the secret is left behind by a reallocation. */
 static char *b64_decode(const char *s, size_t *len)
 {
-	size_t n = strlen(s), o = 0, i;
-	char *out = malloc(n + 1);
-	unsigned acc = 0;
-	int bits = 0;
+	size_t n = strlen(s);
+	char *out = malloc(n / 4 * 3 + 3);
+	long o;
 
 	if (!out)
 		return NULL;
-	for (i = 0; i < n; i++) {
-		int v;
-
-		if (s[i] == '=')
-			break;
-		v = b64_val((unsigned char)s[i]);
-		if (v < 0) {
-			explicit_bzero(out, n + 1);
-			free(out);
-			return NULL;
-		}
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (char)((acc >> bits) & 0xff);
-		}
+	o = ds_base64_decode(s, n, (unsigned char *)out);
+	if (o < 0) {
+		explicit_bzero(out, n / 4 * 3 + 3);
+		free(out);
+		return NULL;
 	}
 	out[o] = '\0';
-	*len = o;
+	*len = (size_t)o;
 	return out;
 }
 

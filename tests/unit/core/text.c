@@ -1,4 +1,4 @@
-/* Tests for lib/core/text.c: edit distance and UTF-8 sequences. */
+/* Tests for lib/core/text.c: edit distance, UTF-8 sequences and base64 decoding. */
 #include "core/text.h"
 #include "test.h"
 
@@ -48,4 +48,29 @@ TEST(text_utf8_seq_len_accepts_well_formed_and_refuses_the_rest)
 	ASSERT_EQ_INT(ds_utf8_seq_len(beyond, 4), 0);
 	ASSERT_EQ_INT(ds_utf8_seq_len(cont, 1), 0);
 	ASSERT_EQ_INT(ds_utf8_seq_len(cont, 0), 0);
+}
+
+/* Both alphabets (JWT payloads are URL-safe, config.json "auth" is standard), padding or
+ * none, and nothing accepted outside them. */
+TEST(text_base64_decode_reads_both_alphabets_with_or_without_padding)
+{
+	unsigned char out[64];
+
+	ASSERT_EQ_INT(ds_base64_decode("YWxpY2U6czNjcmV0LXB3", 20, out), 15);
+	ASSERT(!memcmp(out, "alice:s3cret-pw", 15));
+	ASSERT_EQ_INT(ds_base64_decode("YQ==", 4, out), 1);
+	ASSERT_EQ_INT(out[0], 'a');
+	ASSERT_EQ_INT(ds_base64_decode("YQ", 2, out), 1);
+	ASSERT_EQ_INT(ds_base64_decode("YWI", 3, out), 2);
+	ASSERT(!memcmp(out, "ab", 2));
+	/* 0xfb 0xff: "+/8" in the standard alphabet, "-_8" in the URL-safe one. */
+	ASSERT_EQ_INT(ds_base64_decode("+/8", 3, out), 2);
+	ASSERT(out[0] == 0xfb && out[1] == 0xff);
+	ASSERT_EQ_INT(ds_base64_decode("-_8", 3, out), 2);
+	ASSERT(out[0] == 0xfb && out[1] == 0xff);
+	ASSERT_EQ_INT(ds_base64_decode("", 0, out), 0);
+	/* n bounds the read: the rest of the string is not looked at. */
+	ASSERT_EQ_INT(ds_base64_decode("YQ!!", 2, out), 1);
+	ASSERT_EQ_INT(ds_base64_decode("YW Jj", 5, out), -1);
+	ASSERT_EQ_INT(ds_base64_decode("YQ.", 3, out), -1);
 }
