@@ -19,30 +19,21 @@
 
 #include "harness.h"
 #include "kfx.h"
-#include "regfix.h"
+#include "regfix-test.h"
 #include "test.h"
 
 struct world {
-	struct regfix reg;
+	struct regfix *reg;
 	struct kfx_proc *koyeb;
 	const char *image; /* host/acme/duckdb-spawn:1.0, pushed */
 	const char *const *reg_env;
 };
 
-static void stop_registry(void *f)
-{
-	regfix_stop(f);
-}
-
 static void need_root_and_tools(void)
 {
 	if (geteuid() != 0)
 		SKIP("the platform fixture needs root (chroot, a mount namespace for /proc)");
-	ds_test_require_program("docker-registry");
-	ds_test_require_program("skopeo");
-	ds_test_require_program("openssl");
-	ds_test_require_program("htpasswd");
-	ds_test_require_program("tar");
+	ds_test_require_program("tar"); /* the registry's own are regfix_test_start's */
 }
 
 static json_t *json_of(const char *text)
@@ -59,21 +50,15 @@ static json_t *json_of(const char *text)
 static struct world *world(long health_timeout_ms)
 {
 	struct world *w = ds_test_alloc(sizeof(*w));
-	struct regfix_opts o = {REGFIX_TOKEN, NULL};
-	struct ds_error e = DS_ERROR_INIT;
 	const char *layout = ds_test_path(ds_test_tmpdir(), "oci");
 	const char **env = ds_test_alloc(8 * sizeof(*env));
 	struct ds_run r;
 
 	need_root_and_tools();
-	o.dir = ds_test_path(ds_test_tmpdir(), "registry");
-	mkdir(o.dir, 0755);
-	if (regfix_start(&w->reg, &o, &e))
-		FAIL("%s", ds_error_msg(&e));
-	ds_test_defer(stop_registry, &w->reg);
-	w->image = ds_test_printf("%s/acme/duckdb-spawn:1.0", w->reg.host);
-	env[0] = ds_test_printf("REGISTRY_USERNAME=%s", w->reg.user);
-	env[1] = ds_test_printf("REGISTRY_PASSWORD=%s", w->reg.password);
+	w->reg = regfix_test_start(REGFIX_TOKEN, "registry");
+	w->image = ds_test_printf("%s/acme/duckdb-spawn:1.0", w->reg->host);
+	env[0] = ds_test_printf("REGISTRY_USERNAME=%s", w->reg->user);
+	env[1] = ds_test_printf("REGISTRY_PASSWORD=%s", w->reg->password);
 	env[2] = ds_test_printf("DOCKER_CONFIG=%s/no-docker-config", ds_test_tmpdir());
 	env[3] = "DOCKER_HUB_USERNAME";
 	env[4] = "DOCKER_HUB_ACCESS_TOKEN";
@@ -83,13 +68,13 @@ static struct world *world(long health_timeout_ms)
 		/* 1. build and push (token mode, private repository) */
 		const char *argv[] = {ds_test_bin(), "image", "build", "--gzip-level", "1", "--tag",
 				      w->image, "--output", layout, "--push", "--ca-file",
-				      w->reg.ca_file, NULL};
+				      w->reg->ca_file, NULL};
 
 		ds_run(&r, argv, env, NULL, 180000);
 		ASSERT_MSG(r.code == 0, "image build --push: %s", r.err);
 		ASSERT_CONTAINS(r.out, ds_test_printf("pushed %s@sha256:", w->image));
 	}
-	w->koyeb = kfxp_start_platform(50, w->reg.ca_file, ds_test_path(ds_test_tmpdir(), "platform"),
+	w->koyeb = kfxp_start_platform(50, w->reg->ca_file, ds_test_path(ds_test_tmpdir(), "platform"),
 				       health_timeout_ms);
 	return w;
 }
@@ -115,12 +100,12 @@ static json_t *deploy(struct world *w, const char *service, const char *extra_en
 	args[n++] = "--secret-type";
 	args[n++] = "registry-private";
 	args[n++] = "--registry-url";
-	args[n++] = w->reg.host;
+	args[n++] = w->reg->host;
 	args[n++] = "--registry-username";
-	args[n++] = w->reg.user;
+	args[n++] = w->reg->user;
 	args[n++] = "--value-from-stdin";
 	args[n++] = "--ca-file";
-	args[n++] = w->reg.ca_file;
+	args[n++] = w->reg->ca_file;
 	args[n++] = "--ports";
 	args[n++] = "8000:http";
 	args[n++] = "--routes";
@@ -140,11 +125,11 @@ static json_t *deploy(struct world *w, const char *service, const char *extra_en
 	args[n++] = "--wait-timeout";
 	args[n++] = "60s";
 	args[n] = NULL;
-	kfxp_run(w->koyeb, r, ds_test_printf("%s\n", w->reg.password), args, NULL);
+	kfxp_run(w->koyeb, r, ds_test_printf("%s\n", w->reg->password), args, NULL);
 	ASSERT_MSG(r->code == want_code, "koyeb deploy exit %d, want %d\nstdout: %.3000s\nstderr: %.3000s",
 		   r->code, want_code, r->out, r->err);
-	ASSERT_NOT_CONTAINS(r->out, w->reg.password);
-	ASSERT_NOT_CONTAINS(r->err, w->reg.password);
+	ASSERT_NOT_CONTAINS(r->out, w->reg->password);
+	ASSERT_NOT_CONTAINS(r->err, w->reg->password);
 	return json_of(r->out);
 }
 
@@ -201,7 +186,7 @@ TEST(e2e_build_push_check_deploy_serve_redeploy_update)
 	{
 		/* 2. the doctor says OK: linux/amd64, 8000/tcp exposed */
 		const char *argv[] = {ds_test_bin(), "image", "check", "--json", "--ca-file",
-				      w->reg.ca_file, w->image, NULL};
+				      w->reg->ca_file, w->image, NULL};
 
 		ds_run(&r, argv, w->reg_env, NULL, 60000);
 		ASSERT_MSG(r.code == 0, "image check: %s", r.out);
@@ -276,19 +261,17 @@ TEST(e2e_failing_health_check_ends_in_error_with_koyeb_messages)
 TEST(e2e_arm64_only_image_is_refused_before_any_service_exists)
 {
 	struct world *w = world(30000);
-	struct ds_error e = DS_ERROR_INIT;
 	struct ds_run r;
-	const char *arm = ds_test_printf("%s/acme/arm-only:1.0", w->reg.host);
+	const char *arm = ds_test_printf("%s/acme/arm-only:1.0", w->reg->host);
 	const char *args[] = {"koyeb", "deploy", "--app", "shop", "--service", "arm", "--docker", arm,
 			      "--docker-private-registry-secret", "local-registry",
-			      "--secret-type", "registry-private", "--registry-url", w->reg.host,
-			      "--registry-username", w->reg.user, "--value-from-stdin",
-			      "--ca-file", w->reg.ca_file, NULL};
+			      "--secret-type", "registry-private", "--registry-url", w->reg->host,
+			      "--registry-username", w->reg->user, "--value-from-stdin",
+			      "--ca-file", w->reg->ca_file, NULL};
 	json_t *state;
 
-	if (regfix_push(&w->reg, REGFIX_IMAGE_ARM64, "acme/arm-only:1.0", &e))
-		FAIL("%s", ds_error_msg(&e));
-	kfxp_run(w->koyeb, &r, ds_test_printf("%s\n", w->reg.password), args, NULL);
+	regfix_test_push(w->reg, REGFIX_IMAGE_ARM64, "acme/arm-only:1.0");
+	kfxp_run(w->koyeb, &r, ds_test_printf("%s\n", w->reg->password), args, NULL);
 	ASSERT_EQ_INT(r.code, 5);
 	ASSERT_CONTAINS(r.out, "INVALID_ARCH");
 	state = kfxp_state(w->koyeb);

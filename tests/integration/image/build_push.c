@@ -11,31 +11,8 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "regfix.h"
+#include "regfix-test.h"
 #include "test.h"
-
-static void stop(void *f)
-{
-	regfix_stop(f);
-}
-
-static struct regfix *registry(enum regfix_mode mode)
-{
-	struct regfix *f = ds_test_alloc(sizeof(*f));
-	struct regfix_opts o = {mode, NULL};
-	struct ds_error e = DS_ERROR_INIT;
-
-	ds_test_require_program("docker-registry");
-	ds_test_require_program("skopeo");
-	ds_test_require_program("openssl");
-	ds_test_require_program("htpasswd");
-	o.dir = ds_test_path(ds_test_tmpdir(), mode == REGFIX_ANON ? "reg-anon" : "reg");
-	mkdir(o.dir, 0755);
-	if (regfix_start(f, &o, &e))
-		FAIL("%s", ds_error_msg(&e));
-	ds_test_defer(stop, f);
-	return f;
-}
 
 /* No credentials from the developer's environment or config.json. */
 static const char *const *env_with(const char *a, const char *b, const char *c)
@@ -271,7 +248,7 @@ static json_t *check(struct regfix *f, const char *ref, const char *const *env)
 
 TEST(image_push_to_a_private_repository_then_check_says_ok)
 {
-	struct regfix *f = registry(REGFIX_TOKEN);
+	struct regfix *f = regfix_test_start(REGFIX_TOKEN, "reg");
 	const char *layout = ds_test_path(ds_test_tmpdir(), "oci");
 	const char *ref = ds_test_printf("%s/acme/app:1.0", f->host);
 	const char *const *env = env_with(ds_test_printf("REGISTRY_USERNAME=%s", f->user),
@@ -310,7 +287,7 @@ TEST(image_push_to_a_private_repository_then_check_says_ok)
 
 TEST(image_push_with_a_wrong_password_names_the_user_and_leaks_nothing)
 {
-	struct regfix *f = registry(REGFIX_BASIC_TLS);
+	struct regfix *f = regfix_test_start(REGFIX_BASIC_TLS, "reg");
 	const char *layout = ds_test_path(ds_test_tmpdir(), "oci");
 	const char *ref = ds_test_printf("%s/acme/app:1.0", f->host);
 	const char *const *env = env_with(ds_test_printf("REGISTRY_USERNAME=%s", f->user),
@@ -329,7 +306,7 @@ TEST(image_push_with_a_wrong_password_names_the_user_and_leaks_nothing)
 
 TEST(image_push_to_a_plain_http_loopback_registry_falls_back_and_mounts)
 {
-	struct regfix *f = registry(REGFIX_ANON);
+	struct regfix *f = regfix_test_start(REGFIX_ANON, "reg-anon");
 	const char *layout = ds_test_path(ds_test_tmpdir(), "oci");
 	const char *const *env = env_with(NULL, NULL, NULL);
 	json_t *built = build(layout, "local/app:1.0", NULL), *p;
@@ -351,7 +328,7 @@ TEST(image_push_to_a_plain_http_loopback_registry_falls_back_and_mounts)
 
 TEST(image_build_push_flag_builds_then_pushes_to_the_tag)
 {
-	struct regfix *f = registry(REGFIX_ANON);
+	struct regfix *f = regfix_test_start(REGFIX_ANON, "reg-anon");
 	const char *layout = ds_test_path(ds_test_tmpdir(), "oci");
 	const char *ref = ds_test_printf("%s/acme/direct:1.0", f->host);
 	const char *argv[] = {ds_test_bin(), "image", "build", "--gzip-level", "1", "--tag", ref,

@@ -12,38 +12,8 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "regfix.h"
+#include "regfix-test.h"
 #include "test.h"
-
-static void stop(void *f)
-{
-	regfix_stop(f);
-}
-
-static struct regfix *registry(enum regfix_mode mode)
-{
-	static struct regfix f;
-	struct regfix_opts o = {mode, NULL};
-	struct ds_error e = DS_ERROR_INIT;
-
-	ds_test_require_program("docker-registry");
-	ds_test_require_program("skopeo");
-	ds_test_require_program("openssl");
-	ds_test_require_program("htpasswd");
-	o.dir = ds_test_tmpdir();
-	if (regfix_start(&f, &o, &e))
-		FAIL("%s", ds_error_msg(&e));
-	ds_test_defer(stop, &f);
-	return &f;
-}
-
-static void push(struct regfix *f, enum regfix_image kind, const char *repo_tag)
-{
-	struct ds_error e = DS_ERROR_INIT;
-
-	if (regfix_push(f, kind, repo_tag, &e))
-		FAIL("%s", ds_error_msg(&e));
-}
 
 /* Environment without the developer's credentials. */
 static const char *const *clean_env(const char *extra1, const char *extra2)
@@ -94,7 +64,7 @@ static const char *jstr(json_t *j, const char *a, const char *b)
 
 TEST(image_check_wait_sees_an_image_pushed_meanwhile)
 {
-	struct regfix *f = registry(REGFIX_ANON);
+	struct regfix *f = regfix_test_start(REGFIX_ANON, NULL);
 	char *ref = ds_test_printf("http://%s/acme/late:1.0", f->host);
 	const char *argv[] = {ds_test_bin(), "image", "check", "--json", "--wait", "60s", ref, NULL};
 	struct ds_proc p;
@@ -104,7 +74,7 @@ TEST(image_check_wait_sees_an_image_pushed_meanwhile)
 	ds_proc_start(&p, argv, clean_env(NULL, NULL), NULL);
 	nanosleep(&nap, NULL);
 	ASSERT_MSG(ds_proc_wait(&p, 0) != 0, "the check ended before the push: %s", ds_proc_stdout(&p));
-	push(f, REGFIX_IMAGE_AMD64, "acme/late:1.0");
+	regfix_test_push(f, REGFIX_IMAGE_AMD64, "acme/late:1.0");
 	ASSERT_EQ_INT(ds_proc_wait(&p, 60000), 0);
 	ds_proc_assert_exit(&p, 0);
 	j = parse_json(ds_proc_stdout(&p));
@@ -116,7 +86,7 @@ TEST(image_check_wait_sees_an_image_pushed_meanwhile)
 
 TEST(image_check_wait_gives_up_with_the_last_verdict)
 {
-	struct regfix *f = registry(REGFIX_ANON);
+	struct regfix *f = regfix_test_start(REGFIX_ANON, NULL);
 	char *ref = ds_test_printf("http://%s/acme/never:1.0", f->host);
 	const char *argv[] = {ds_test_bin(), "image", "check", "--json", "--wait", "2s", ref, NULL};
 	struct ds_run r;
@@ -135,14 +105,14 @@ TEST(image_check_wait_gives_up_with_the_last_verdict)
 /* Run the check a few ways with and without credentials; no output may hold a secret. */
 TEST(image_check_never_prints_passwords_or_tokens)
 {
-	struct regfix *f = registry(REGFIX_TOKEN);
+	struct regfix *f = regfix_test_start(REGFIX_TOKEN, NULL);
 	const char *pw = ds_test_printf("%s\n", f->password);
 	const char *refs[] = {"acme/private:1.0", "acme/private:nope", "acme/public:1.0"};
 	size_t i;
 	int json;
 
-	push(f, REGFIX_IMAGE_AMD64, "acme/private:1.0");
-	push(f, REGFIX_IMAGE_MULTI, "acme/public:1.0");
+	regfix_test_push(f, REGFIX_IMAGE_AMD64, "acme/private:1.0");
+	regfix_test_push(f, REGFIX_IMAGE_MULTI, "acme/public:1.0");
 	for (i = 0; i < sizeof(refs) / sizeof(refs[0]); i++)
 		for (json = 0; json < 2; json++) {
 			char *ref = ds_test_printf("%s/%s", f->host, refs[i]);
@@ -176,13 +146,13 @@ TEST(image_check_never_prints_passwords_or_tokens)
 
 TEST(image_check_takes_credentials_from_the_environment)
 {
-	struct regfix *f = registry(REGFIX_BASIC_TLS);
+	struct regfix *f = regfix_test_start(REGFIX_BASIC_TLS, NULL);
 	char *ref = ds_test_printf("%s/acme/api:1.0", f->host);
 	const char *argv[] = {ds_test_bin(), "image", "check", "--json", "--ca-file", f->ca_file, ref, NULL};
 	struct ds_run r;
 	json_t *j;
 
-	push(f, REGFIX_IMAGE_AMD64, "acme/api:1.0");
+	regfix_test_push(f, REGFIX_IMAGE_AMD64, "acme/api:1.0");
 	ds_run(&r, argv,
 	       clean_env("REGISTRY_USERNAME=alice", ds_test_printf("REGISTRY_PASSWORD=%s", f->password)),
 	       NULL, 30000);
@@ -201,7 +171,7 @@ TEST(image_check_takes_credentials_from_the_environment)
 
 TEST(image_check_reads_docker_config_auths)
 {
-	struct regfix *f = registry(REGFIX_BASIC_TLS);
+	struct regfix *f = regfix_test_start(REGFIX_BASIC_TLS, NULL);
 	const char *dir = ds_test_printf("%s/docker", ds_test_tmpdir());
 	char *ref = ds_test_printf("%s/acme/api:1.0", f->host);
 	const char *argv[] = {ds_test_bin(), "image", "check", "--json", "--ca-file", f->ca_file,
@@ -213,7 +183,7 @@ TEST(image_check_reads_docker_config_auths)
 	struct ds_run r;
 	json_t *j;
 
-	push(f, REGFIX_IMAGE_AMD64, "acme/api:1.0");
+	regfix_test_push(f, REGFIX_IMAGE_AMD64, "acme/api:1.0");
 	for (i = 0; i < n; i += 3) {
 		unsigned v = (unsigned char)creds[i] << 16;
 
@@ -241,7 +211,7 @@ TEST(image_check_reads_docker_config_auths)
 
 TEST(image_check_runs_the_credential_helper_with_the_server_on_stdin)
 {
-	struct regfix *f = registry(REGFIX_TOKEN);
+	struct regfix *f = regfix_test_start(REGFIX_TOKEN, NULL);
 	const char *dir = ds_test_tmpdir();
 	const char *cfgdir = ds_test_printf("%s/docker", dir);
 	char *ref = ds_test_printf("%s/acme/private:1.0", f->host);
@@ -255,7 +225,7 @@ TEST(image_check_runs_the_credential_helper_with_the_server_on_stdin)
 	struct ds_run r;
 	json_t *j;
 
-	push(f, REGFIX_IMAGE_AMD64, "acme/private:1.0");
+	regfix_test_push(f, REGFIX_IMAGE_AMD64, "acme/private:1.0");
 	ds_test_write_file(helper, script, strlen(script));
 	chmod(helper, 0755);
 	mkdir(cfgdir, 0700);
@@ -274,7 +244,7 @@ TEST(image_check_runs_the_credential_helper_with_the_server_on_stdin)
 /* One TLS connection per host, one token per scope, no request the verdict does not need. */
 TEST(image_check_uses_one_connection_per_host_and_one_token_per_scope)
 {
-	struct regfix *f = registry(REGFIX_TOKEN);
+	struct regfix *f = regfix_test_start(REGFIX_TOKEN, NULL);
 	const char *pw = ds_test_printf("%s\n", f->password);
 	char *single = ds_test_printf("%s/acme/private:1.0", f->host);
 	char *multi = ds_test_printf("%s/acme/private:multi", f->host);
@@ -286,8 +256,8 @@ TEST(image_check_uses_one_connection_per_host_and_one_token_per_scope)
 	json_t *j;
 	long before;
 
-	push(f, REGFIX_IMAGE_AMD64, "acme/private:1.0");
-	push(f, REGFIX_IMAGE_MULTI, "acme/private:multi");
+	regfix_test_push(f, REGFIX_IMAGE_AMD64, "acme/private:1.0");
+	regfix_test_push(f, REGFIX_IMAGE_MULTI, "acme/private:multi");
 	before = regfix_log_count(f, 1, "token user=");
 	ds_run(&r, a1, clean_env(NULL, NULL), pw, 30000);
 	ASSERT_EQ_INT(r.code, 0);
@@ -310,14 +280,14 @@ TEST(image_check_uses_one_connection_per_host_and_one_token_per_scope)
 
 TEST(image_check_basic_tls_is_one_connection_three_requests)
 {
-	struct regfix *f = registry(REGFIX_BASIC_TLS);
+	struct regfix *f = regfix_test_start(REGFIX_BASIC_TLS, NULL);
 	char *ref = ds_test_printf("%s/acme/api:1.0", f->host);
 	const char *argv[] = {ds_test_bin(), "image", "check", "--json", "--ca-file", f->ca_file,
 			      "-u", f->user, "--password-stdin", ref, NULL};
 	struct ds_run r;
 	json_t *j;
 
-	push(f, REGFIX_IMAGE_AMD64, "acme/api:1.0");
+	regfix_test_push(f, REGFIX_IMAGE_AMD64, "acme/api:1.0");
 	ds_run(&r, argv, clean_env(NULL, NULL), ds_test_printf("%s\n", f->password), 30000);
 	ASSERT_EQ_INT(r.code, 0);
 	j = parse_json(r.out);
@@ -406,7 +376,7 @@ TEST(image_check_wait_stops_when_the_limit_resets_after_the_budget)
 /* config.json "identitytoken" is an OAuth2 refresh token: POSTed to the realm, never in a URL. */
 TEST(image_check_uses_an_identity_token_from_docker_config)
 {
-	struct regfix *f = registry(REGFIX_TOKEN);
+	struct regfix *f = regfix_test_start(REGFIX_TOKEN, NULL);
 	const char *dir = ds_test_printf("%s/docker", ds_test_tmpdir());
 	char *ref = ds_test_printf("%s/acme/private:1.0", f->host);
 	const char *argv[] = {ds_test_bin(), "image", "check", "--json", "--ca-file", f->ca_file,
@@ -415,7 +385,7 @@ TEST(image_check_uses_an_identity_token_from_docker_config)
 	struct ds_run r;
 	json_t *j;
 
-	push(f, REGFIX_IMAGE_AMD64, "acme/private:1.0");
+	regfix_test_push(f, REGFIX_IMAGE_AMD64, "acme/private:1.0");
 	mkdir(dir, 0700);
 	json = ds_test_printf("{\"auths\":{\"%s\":{\"identitytoken\":\"%s\"}}}", f->host,
 			      f->identity_token);

@@ -13,42 +13,10 @@
 
 #include "harness.h"
 #include "kfx.h"
-#include "regfix.h"
+#include "regfix-test.h"
 #include "test.h"
 
 #define STEP_MS 30
-
-static void stop_registry(void *f)
-{
-	regfix_stop(f);
-}
-
-static struct regfix *registry(enum regfix_mode mode)
-{
-	static struct regfix f;
-	struct regfix_opts o = {mode, NULL};
-	struct ds_error e = DS_ERROR_INIT;
-
-	ds_test_require_program("docker-registry");
-	ds_test_require_program("skopeo");
-	ds_test_require_program("openssl");
-	ds_test_require_program("htpasswd");
-	o.dir = ds_test_printf("%s/registry", ds_test_tmpdir());
-	if (mkdir(o.dir, 0700))
-		FAIL("mkdir %s", o.dir);
-	if (regfix_start(&f, &o, &e))
-		FAIL("%s", ds_error_msg(&e));
-	ds_test_defer(stop_registry, &f);
-	return &f;
-}
-
-static void push(struct regfix *f, enum regfix_image kind, const char *repo_tag)
-{
-	struct ds_error e = DS_ERROR_INIT;
-
-	if (regfix_push(f, kind, repo_tag, &e))
-		FAIL("%s", ds_error_msg(&e));
-}
 
 /* argv for a deploy of image as app/service, plus extra flags (NULL-terminated list). */
 static const char *const *deploy_args(const char *app, const char *svc, const char *image,
@@ -94,8 +62,8 @@ struct tls_scene {
 
 static void tls_scene(struct tls_scene *s)
 {
-	s->f = registry(REGFIX_BASIC_TLS);
-	push(s->f, REGFIX_IMAGE_AMD64, "acme/api:1.0");
+	s->f = regfix_test_start(REGFIX_BASIC_TLS, "registry");
+	regfix_test_push(s->f, REGFIX_IMAGE_AMD64, "acme/api:1.0");
 	s->k = kfxp_start(STEP_MS, s->f->ca_file);
 	s->image = ds_test_printf("%s/acme/api:1.0", s->f->host);
 }
@@ -103,9 +71,9 @@ static void tls_scene(struct tls_scene *s)
 /* An anonymous (plain HTTP, loopback) registry with acme/api:1.0. */
 static const char *anon_image(struct kfx_proc **k, enum regfix_image kind, const char *repo_tag)
 {
-	struct regfix *f = registry(REGFIX_ANON);
+	struct regfix *f = regfix_test_start(REGFIX_ANON, "registry");
 
-	push(f, kind, repo_tag);
+	regfix_test_push(f, kind, repo_tag);
 	*k = kfxp_start(STEP_MS, NULL);
 	return ds_test_printf("%s/%s", f->host, repo_tag);
 }
@@ -446,14 +414,14 @@ TEST(koyeb_deploy_rerun_after_an_interrupted_wait_follows_without_changes)
 	struct ds_proc *p = ds_test_alloc(sizeof(*p));
 	struct ds_run r;
 	json_t *j, *log;
-	struct regfix *f = registry(REGFIX_ANON);
+	struct regfix *f = regfix_test_start(REGFIX_ANON, "registry");
 	const char *image;
 	const char *const *args;
 	const char **argv;
 	size_t i, n = 0;
 	int seen = 0, tries;
 
-	push(f, REGFIX_IMAGE_AMD64, "acme/api:1.0");
+	regfix_test_push(f, REGFIX_IMAGE_AMD64, "acme/api:1.0");
 	image = ds_test_printf("%s/acme/api:1.0", f->host);
 	k = kfxp_start(STEP_MS, NULL);
 	/* The deployment moves only when read: it is still running when the rerun starts,

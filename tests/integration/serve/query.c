@@ -17,28 +17,6 @@
 
 static const char *const JSON_H[] = {"Content-Type: application/json", NULL};
 
-static json_t *docs;
-
-static void free_docs(void *unused)
-{
-	json_decref(docs);
-}
-
-static json_t *parse(const char *body)
-{
-	json_error_t err;
-	json_t *j = json_loads(body, JSON_DECODE_ANY, &err);
-
-	if (!j)
-		FAIL("not JSON (%s): %.2000s", err.text, body);
-	if (!docs) {
-		docs = json_array();
-		ds_test_defer(free_docs, NULL);
-	}
-	json_array_append_new(docs, j);
-	return j;
-}
-
 static void nap(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -138,7 +116,7 @@ TEST(serve_query_streams_json_ndjson_and_csv_with_chunked_transfer)
 	post_query(&r, &s, "/query", NULL, body_for(sql));
 	ASSERT_EQ_INT(r.status, 200);
 	ASSERT_CONTAINS(ds_http_header(&r, "Transfer-Encoding"), "chunked");
-	j = parse(r.body);
+	j = srv_json(r.body);
 	ASSERT_EQ_INT(json_integer_value(json_object_get(j, "row_count")), 300000);
 	ASSERT_EQ_INT(json_array_size(json_object_get(j, "rows")), 300000);
 	ASSERT_EQ_STR(json_string_value(json_object_get(json_array_get(json_object_get(j, "columns"), 2), "type")),
@@ -245,7 +223,7 @@ TEST(serve_query_past_its_deadline_answers_503_query_timeout)
 	srv_start(&s, NULL, args, NULL);
 	post_query(&r, &s, "/query", NULL, body_for("SELECT count(*) FROM range(1000000000000)"));
 	ASSERT_EQ_INT(r.status, 503);
-	j = parse(r.body);
+	j = srv_json(r.body);
 	ASSERT_EQ_STR(json_string_value(json_object_get(j, "type")),
 		      "urn:duckdb-spawn:problem:query-timeout");
 	ds_http(&r, "GET", srv_url(&s, "/query?sql=SELECT+1"), NULL, NULL, 0, 5000);
@@ -413,7 +391,7 @@ TEST(serve_admin_tables_round_trip_and_forced_drop_recreates_projects_at_start)
 	ASSERT_EQ_STR(ds_http_header(&r, "Location"), "/admin/tables/rates");
 	ds_http(&r, "GET", srv_url(&s, "/admin/tables"), h, NULL, 0, 5000);
 	ASSERT_EQ_INT(r.status, 200);
-	j = parse(r.body);
+	j = srv_json(r.body);
 	ASSERT_EQ_INT(json_array_size(json_object_get(j, "tables")), 3);
 	post_query(&r, &s, "/query", NULL, body_for("SELECT column_name, comment FROM duckdb_columns() "
 						    "WHERE table_name = 'rates' ORDER BY column_index"));

@@ -15,29 +15,6 @@ static const char *const JSON_H[] = {"Content-Type: application/json", NULL};
 #define VALID "{\"project_name\":\"Wind park\",\"total_amount\":1234567890.12," \
 	      "\"maturity_years\":15,\"expected_tri\":9.75,\"dscr\":1.20}"
 
-/* Parsed documents live until the test ends; one cleanup frees them all. */
-static json_t *docs;
-
-static void free_docs(void *unused)
-{
-	json_decref(docs);
-}
-
-static json_t *parse(const char *body)
-{
-	json_error_t err;
-	json_t *j = json_loads(body, JSON_DECODE_ANY, &err);
-
-	if (!j)
-		FAIL("not JSON (%s): %.2000s", err.text, body);
-	if (!docs) {
-		docs = json_array();
-		ds_test_defer(free_docs, NULL);
-	}
-	json_array_append_new(docs, j);
-	return j;
-}
-
 static const char *jstr(json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k));
@@ -61,7 +38,7 @@ TEST(serve_info_names_service_versions_and_links)
 	req(&r, &s, "GET", "/", NULL, NULL);
 	ASSERT_EQ_INT(r.status, 200);
 	ASSERT_EQ_STR(ds_http_header(&r, "Content-Type"), "application/json");
-	j = parse(r.body);
+	j = srv_json(r.body);
 	ASSERT_EQ_STR(jstr(j, "name"), "duckdb-spawn");
 	ASSERT_EQ_STR(jstr(j, "duckdb"), "v1.4.4");
 	ASSERT_NOT_NULL(jstr(j, "version"));
@@ -133,7 +110,7 @@ TEST(serve_project_crud_roundtrip)
 	srv_start(&s, NULL, NULL, NULL);
 	req(&r, &s, "POST", "/ops/projects", JSON_H, VALID);
 	ASSERT_EQ_INT(r.status, 201);
-	j = parse(r.body);
+	j = srv_json(r.body);
 	id = jstr(j, "project_id");
 	loc = ds_http_header(&r, "Location");
 	ASSERT_EQ_STR(loc, ds_test_printf("/ops/projects/%s", id));
@@ -142,7 +119,7 @@ TEST(serve_project_crud_roundtrip)
 
 	req(&r, &s, "GET", loc, NULL, NULL);
 	ASSERT_EQ_INT(r.status, 200);
-	ASSERT_EQ_STR(jstr(parse(r.body), "project_name"), "Wind park");
+	ASSERT_EQ_STR(jstr(srv_json(r.body), "project_name"), "Wind park");
 
 	req(&r, &s, "GET", "/ops/projects?limit=10&status=PROPOSED", NULL, NULL);
 	ASSERT_EQ_INT(r.status, 200);
@@ -152,7 +129,7 @@ TEST(serve_project_crud_roundtrip)
 
 	req(&r, &s, "PATCH", loc, JSON_H, "{\"status\":\"ACTIVE\",\"dscr\":\"1.55\"}");
 	ASSERT_EQ_INT(r.status, 200);
-	j = parse(r.body);
+	j = srv_json(r.body);
 	ASSERT_EQ_STR(jstr(j, "status"), "ACTIVE");
 	ASSERT_CONTAINS(r.body, "\"dscr\":1.55,");
 	ASSERT_CONTAINS(r.body, "\"total_amount\":1234567890.12,");
@@ -189,7 +166,7 @@ static void expect_problem(const struct ds_http_resp *r, long status, const char
 
 	ASSERT_MSG(r->status == status, "status %ld, want %ld: %s", r->status, status, r->body);
 	ASSERT_EQ_STR(ds_http_header(r, "Content-Type"), "application/problem+json");
-	j = parse(r->body);
+	j = srv_json(r->body);
 	ASSERT_EQ_STR(jstr(j, "type"), ds_test_printf("urn:duckdb-spawn:problem:%s", type));
 	ASSERT_EQ_INT(json_integer_value(json_object_get(j, "status")), status);
 	ASSERT_NOT_NULL(jstr(j, "title"));
@@ -209,7 +186,7 @@ TEST(serve_errors_are_problem_json_with_the_documented_status)
 	ASSERT_CONTAINS(r.body, "line 1 column 18");
 	req(&r, &s, "POST", "/ops/projects", JSON_H, "{\"project_name\":\"x\"}");
 	expect_problem(&r, 400, "missing-field");
-	ASSERT_EQ_STR(jstr(parse(r.body), "field"), "total_amount");
+	ASSERT_EQ_STR(jstr(srv_json(r.body), "field"), "total_amount");
 	req(&r, &s, "GET", "/ops/projects/123e4567-e89b-42d3-a456-426614174000", NULL, NULL);
 	expect_problem(&r, 404, "not-found");
 	req(&r, &s, "GET", "/ops/projects/not-a-uuid", NULL, NULL);
@@ -253,7 +230,7 @@ TEST(serve_request_id_is_echoed_when_sane_and_generated_otherwise)
 	ASSERT_EQ_INT(strlen(id), 16);
 	req(&r, &s, "GET", "/nope", NULL, NULL);
 	id = ds_http_header(&r, "X-Request-Id");
-	ASSERT_EQ_STR(jstr(parse(r.body), "request_id"), id);
+	ASSERT_EQ_STR(jstr(srv_json(r.body), "request_id"), id);
 	srv_stop_ok(&s);
 }
 
@@ -278,7 +255,7 @@ TEST(serve_logs_one_json_line_per_request_with_id_route_status_duration_bytes)
 		ASSERT_MSG(nl, "last line not terminated: %s", line);
 		copy = ds_test_alloc((size_t)(nl - line) + 1);
 		memcpy(copy, line, (size_t)(nl - line));
-		j = parse(copy);
+		j = srv_json(copy);
 		ASSERT_NOT_NULL(jstr(j, "time"));
 		ASSERT_NOT_NULL(jstr(j, "level"));
 		if (jstr(j, "request_id") && !strcmp(jstr(j, "request_id"), "log-test-1")) {

@@ -163,3 +163,28 @@ int raw_status(const char *resp)
 		return 0;
 	return (int)strtol(resp + 9, NULL, 10);
 }
+
+/* Parsed documents live until the test ends; one cleanup frees them all (the harness has a
+ * small fixed number of cleanup slots). */
+static json_t *docs;
+
+static void free_docs(void *unused)
+{
+	json_decref(docs);
+	docs = NULL;
+}
+
+json_t *srv_json(const char *body)
+{
+	json_error_t err;
+	json_t *j = json_loads(body, JSON_DECODE_ANY, &err);
+
+	if (!j)
+		FAIL("not JSON (%s): %.2000s", err.text, body);
+	if (!docs) {
+		docs = json_array();
+		ds_test_defer(free_docs, NULL);
+	}
+	json_array_append_new(docs, j);
+	return j;
+}

@@ -5,6 +5,7 @@
 #ifndef DS_TEST_SERVE_SERVER_H
 #define DS_TEST_SERVE_SERVER_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "harness.h"
@@ -25,6 +26,9 @@ void srv_start(struct srv *s, const char *db, const char *const *args, const cha
 /* SIGTERM, wait (15 s), and require exit status 0. */
 void srv_stop_ok(struct srv *s);
 const char *srv_url(const struct srv *s, const char *path);
+
+/* body parsed as any JSON value, kept until the test ends; fails the test if it is not JSON. */
+json_t *srv_json(const char *body);
 
 /* A POST of a valid project; returns the new id (fails the test unless 201). */
 const char *srv_create(const struct srv *s, const char *name, const char *amount);

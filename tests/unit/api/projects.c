@@ -6,118 +6,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "api/internal.h"
+#include "apit.h"
 #include "core/clock.h"
 #include "harness.h"
 #include "test.h"
 
-static struct api_ctx ctx;
-
-static void ctx_down(void *unused)
-{
-	struct ds_error e = DS_ERROR_INIT;
-
-	if (api__ctx_release(&ctx, 0, &e))
-		FAIL("ctx release: %s", ds_error_msg(&e));
-}
-
 static void ctx_up(void)
 {
-	struct api_config c;
-	struct ds_error e = DS_ERROR_INIT;
-
-	ds_log_set_level(DS_LOG_OFF);
-	ASSERT_EQ_INT(api_config_init(&c), 0);
-	ASSERT_EQ_INT(api_config_database(&c, ":memory:", &e), 0);
-	c.memory_limit = 256LL << 20;
-	c.workers = 2;
-	if (api__ctx_init(&ctx, &c, &e))
-		FAIL("ctx init: %s", ds_error_msg(&e));
-	api_config_release(&c);
-	ds_test_defer(ctx_down, NULL);
+	apit_up(NULL, NULL);
 }
 
-struct resp {
-	int status;
-	const char *body;
-	const char *type;
-	const char *location;
-	const char *allow;
-	json_t *json; /* parsed body, or NULL */
-};
-
-/* Parsed bodies live until the test ends; one cleanup frees them all (the harness has a
- * small fixed number of cleanup slots). */
-static json_t **parsed;
-static size_t nparsed, aparsed;
-
-static void free_json(void *unused)
+/* One request through the real handler path. target may carry "?a=1&b=2". */
+static struct apit_resp call(const char *method, const char *target, const char *ctype,
+			     const char *body)
 {
-	size_t i;
-
-	for (i = 0; i < nparsed; i++)
-		json_decref(parsed[i]);
-	free(parsed);
-}
-
-static void keep_json(json_t *j)
-{
-	if (!parsed)
-		ds_test_defer(free_json, NULL);
-	if (nparsed == aparsed) {
-		aparsed = aparsed ? aparsed * 2 : 64;
-		parsed = realloc(parsed, aparsed * sizeof(*parsed));
-		ASSERT_NOT_NULL(parsed);
-	}
-	parsed[nparsed++] = j;
-}
-
-/* One request through the real handler path. target may carry "?a=1&b=2" (no decoding). */
-static struct resp call(const char *method, const char *target, const char *ctype, const char *body)
-{
-	struct api_req *r = malloc(sizeof(*r));
-	struct resp out;
-	char *path = ds_test_strdup(target), *q = strchr(path, '?');
-	size_t i;
-
-	memset(&out, 0, sizeof(out));
-	api__req_init(r, &ctx);
-	r->method = api_method_parse(method);
-	if (q) {
-		char *save = NULL, *kv;
-
-		*q++ = '\0';
-		for (kv = strtok_r(q, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
-			char *eq = strchr(kv, '=');
-
-			if (eq)
-				*eq++ = '\0';
-			r->query[r->nquery].key = kv;
-			r->query[r->nquery].value = eq ? eq : "";
-			r->nquery++;
-		}
-	}
-	r->path = path;
-	r->content_type = ctype;
-	r->body = body;
-	r->body_len = body ? strlen(body) : 0;
-	r->content_length = body ? (long long)strlen(body) : -1;
-	api__run_sync(r);
-	out.status = r->status;
-	out.body = ds_test_strdup(ds_buf_str(&r->resp));
-	out.type = r->resp_type ? ds_test_strdup(r->resp_type) : NULL;
-	for (i = 0; i < r->nheaders; i++) {
-		if (!strcmp(r->headers[i].key, "Location"))
-			out.location = ds_test_strdup(r->headers[i].value);
-		if (!strcmp(r->headers[i].key, "Allow"))
-			out.allow = ds_test_strdup(r->headers[i].value);
-	}
-	api__req_release(r);
-	free(r);
-	out.json = json_loads(out.body, JSON_DECODE_ANY, NULL);
-	if (out.json)
-		keep_json(out.json);
-	return out;
+	return apit_call(method, target, ctype, body, NULL);
 }
 
 static const char *jstr(json_t *o, const char *key)
@@ -133,7 +36,7 @@ static const char *jstr(json_t *o, const char *key)
 
 static const char *create(const char *body)
 {
-	struct resp r = call("POST", "/ops/projects", JSON_CT, body);
+	struct apit_resp r = call("POST", "/ops/projects", JSON_CT, body);
 
 	ASSERT_MSG(r.status == 201, "status %d: %s", r.status, r.body);
 	return jstr(r.json, "project_id");
@@ -141,7 +44,7 @@ static const char *create(const char *body)
 
 TEST(projects_create_returns_201_location_and_stored_row)
 {
-	struct resp r;
+	struct apit_resp r;
 	char today[16];
 
 	ctx_up();
@@ -172,7 +75,7 @@ TEST(projects_create_answers_byte_for_byte_what_get_returns)
 
 	ctx_up();
 	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
-		struct resp c = call("POST", "/ops/projects", JSON_CT, bodies[i]), g;
+		struct apit_resp c = call("POST", "/ops/projects", JSON_CT, bodies[i]), g;
 
 		ASSERT_MSG(c.status == 201, "%d %s", c.status, c.body);
 		g = call("GET", c.location, NULL, NULL);
@@ -183,7 +86,7 @@ TEST(projects_create_answers_byte_for_byte_what_get_returns)
 
 TEST(projects_decimals_roundtrip_exactly_as_numbers_and_strings)
 {
-	struct resp r;
+	struct apit_resp r;
 
 	ctx_up();
 	r = call("POST", "/ops/projects", JSON_CT,
@@ -266,7 +169,7 @@ TEST(projects_create_rejects_each_bad_body_naming_the_field)
 	ctx_up();
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct bad_case *c = &cases[i];
-		struct resp r = call("POST", "/ops/projects", JSON_CT, c->body);
+		struct apit_resp r = call("POST", "/ops/projects", JSON_CT, c->body);
 
 		ASSERT_MSG(r.status == c->status, "case %zu: status %d, want %d: %s", i, r.status,
 			   c->status, r.body);
@@ -286,7 +189,7 @@ TEST(projects_strings_with_sql_metacharacters_are_stored_verbatim)
 {
 	const char *name = "Robert'); DROP TABLE projects; -- \\\" %s \\u00e9";
 	const char *stored = "Robert'); DROP TABLE projects; -- \\\" %s \xc3\xa9";
-	struct resp r;
+	struct apit_resp r;
 	const char *id;
 
 	ctx_up();
@@ -305,7 +208,7 @@ TEST(projects_client_chosen_id_is_used_and_a_duplicate_is_409)
 	const char *body = "{\"project_id\":\"123E4567-E89B-42D3-A456-426614174000\","
 			   "\"project_name\":\"x\",\"total_amount\":1,\"maturity_years\":1,"
 			   "\"expected_tri\":1,\"dscr\":1}";
-	struct resp r;
+	struct apit_resp r;
 
 	ctx_up();
 	r = call("POST", "/ops/projects", JSON_CT, body);
@@ -319,7 +222,7 @@ TEST(projects_client_chosen_id_is_used_and_a_duplicate_is_409)
 
 TEST(projects_get_unknown_is_404_malformed_is_400)
 {
-	struct resp r;
+	struct apit_resp r;
 
 	ctx_up();
 	r = call("GET", "/ops/projects/123e4567-e89b-42d3-a456-426614174000", NULL, NULL);
@@ -333,7 +236,7 @@ TEST(projects_get_unknown_is_404_malformed_is_400)
 
 TEST(projects_patch_changes_only_given_fields_and_last_updated)
 {
-	struct resp before, after;
+	struct apit_resp before, after;
 	const char *id;
 
 	ctx_up();
@@ -358,7 +261,7 @@ TEST(projects_patch_changes_only_given_fields_and_last_updated)
 
 TEST(projects_patch_refuses_empty_readonly_and_unknown)
 {
-	struct resp r;
+	struct apit_resp r;
 	const char *id;
 
 	ctx_up();
@@ -380,28 +283,28 @@ TEST(projects_patch_refuses_empty_readonly_and_unknown)
 TEST(projects_patch_conflicting_with_another_transaction_is_409)
 {
 	struct ds_error e = DS_ERROR_INIT;
-	struct resp r;
+	struct apit_resp r;
 	const char *id;
 
 	ctx_up();
 	id = create(VALID);
 	/* A transaction outside the writer holds a change to the same row. */
-	ASSERT_EQ_INT(db_conn_begin(db_conn_get(ctx.db, &e), &e), 0);
-	ASSERT_EQ_INT(db_exec_sql(ctx.db, ds_test_printf("UPDATE projects SET status = 'COMPLETED' WHERE "
+	ASSERT_EQ_INT(db_conn_begin(db_conn_get(apit_ctx.db, &e), &e), 0);
+	ASSERT_EQ_INT(db_exec_sql(apit_ctx.db, ds_test_printf("UPDATE projects SET status = 'COMPLETED' WHERE "
 							"project_id = '%s'", id),
 				  &e),
 		      0);
 	r = call("PATCH", ds_test_printf("/ops/projects/%s", id), JSON_CT, "{\"status\":\"ACTIVE\"}");
 	ASSERT_MSG(r.status == 409, "%d %s", r.status, r.body);
 	ASSERT_EQ_STR(jstr(r.json, "type"), "urn:duckdb-spawn:problem:write-conflict");
-	db_conn_rollback(db_conn_get(ctx.db, &e));
+	db_conn_rollback(db_conn_get(apit_ctx.db, &e));
 	r = call("PATCH", ds_test_printf("/ops/projects/%s", id), JSON_CT, "{\"status\":\"ACTIVE\"}");
 	ASSERT_EQ_INT(r.status, 200);
 }
 
 TEST(projects_delete_is_204_then_404)
 {
-	struct resp r;
+	struct apit_resp r;
 	const char *id;
 
 	ctx_up();
@@ -427,7 +330,7 @@ static void bulk(long n)
 		"WHEN i %% 1009 = 0 THEN DATE '2099-01-01' ELSE DATE '2020-01-01' + (i // 40)::INT END, "
 		"TIMESTAMP '2024-01-01', 'USD' FROM range(%ld) t(i)", n);
 
-	if (db_exec_sql(ctx.db, sql, &e))
+	if (db_exec_sql(apit_ctx.db, sql, &e))
 		FAIL("bulk: %s", ds_error_msg(&e));
 }
 
@@ -455,7 +358,7 @@ static const char *truth(const char *status, long limit, long offset)
 	struct ds_buf b = DS_BUF_INIT(0);
 	struct db_rows rows;
 	const char *p, *s;
-	int st = db_stmt_add(ctx.db,
+	int st = db_stmt_add(apit_ctx.db,
 			     ds_test_printf("SELECT project_id FROM projects %s%s%s ORDER BY "
 					    "creation_date DESC, project_id DESC LIMIT %ld OFFSET %ld",
 					    status ? "WHERE status = '" : "", status ? status : "",
@@ -465,7 +368,7 @@ static const char *truth(const char *status, long limit, long offset)
 
 	ASSERT_CMP_INT(st, >=, 0);
 	db_rows_init(&rows, &b);
-	ASSERT_EQ_INT(db_query(db_conn_get(ctx.db, &e), st, NULL, 0, &rows, &e), 0);
+	ASSERT_EQ_INT(db_query(db_conn_get(apit_ctx.db, &e), st, NULL, 0, &rows, &e), 0);
 	for (p = ds_buf_str(&b); (p = strstr(p, "\"project_id\":\"")); p += 14 + 36) {
 		ds_buf_add(&ids, p + 14, 36);
 		ds_buf_addch(&ids, ',');
@@ -495,7 +398,7 @@ TEST(projects_list_pages_equal_a_plain_order_by)
 						"/ops/projects?limit=%ld&offset=%ld%s%s", limits[j],
 						offsets[i], statuses[k] ? "&status=" : "",
 						statuses[k] ? statuses[k] : "");
-					struct resp r = call("GET", q, NULL, NULL);
+					struct apit_resp r = call("GET", q, NULL, NULL);
 
 					ASSERT_MSG(r.status == 200, "%s: %d %s", q, r.status, r.body);
 					ASSERT_MSG(!strcmp(page_ids(r.json),
@@ -513,7 +416,7 @@ TEST(projects_list_keyset_walk_visits_every_row_once_in_order)
 	ctx_up();
 	bulk(3000);
 	for (;;) {
-		struct resp r = call("GET", after ? ds_test_printf("/ops/projects?limit=137&after=%s", after)
+		struct apit_resp r = call("GET", after ? ds_test_printf("/ops/projects?limit=137&after=%s", after)
 						  : "/ops/projects?limit=137",
 				     NULL, NULL);
 		json_t *next;
@@ -535,11 +438,11 @@ TEST(projects_list_keyset_walk_visits_every_row_once_in_order)
 TEST(projects_list_with_thousands_of_dates_grows_the_histogram_and_stays_exact)
 {
 	struct ds_error e = DS_ERROR_INIT;
-	struct resp r;
+	struct apit_resp r;
 
 	ctx_up();
 	/* 6,000 distinct dates: more than the first histogram buffer (4,096) holds. */
-	ASSERT_EQ_INT(db_exec_sql(ctx.db,
+	ASSERT_EQ_INT(db_exec_sql(apit_ctx.db,
 				  "INSERT INTO projects SELECT gen_random_uuid(), 'p' || i, NULL, i, 1, 1, 1, "
 				  "'ACTIVE', DATE '2000-01-01' + (i // 2)::INT, TIMESTAMP '2024-01-01', 'USD' "
 				  "FROM range(12000) t(i)",
@@ -557,11 +460,11 @@ TEST(projects_list_with_thousands_of_dates_grows_the_histogram_and_stays_exact)
 TEST(projects_list_with_more_dates_than_the_histogram_holds_is_still_exact)
 {
 	struct ds_error e = DS_ERROR_INIT;
-	struct resp r;
+	struct apit_resp r;
 
 	ctx_up();
 	/* 70,000 distinct dates: past the histogram's 65,536, so the plain query runs. */
-	ASSERT_EQ_INT(db_exec_sql(ctx.db,
+	ASSERT_EQ_INT(db_exec_sql(apit_ctx.db,
 				  "INSERT INTO projects SELECT gen_random_uuid(), 'p' || i, NULL, i, 1, 1, 1, "
 				  "'ACTIVE', DATE '1900-01-01' + i::INT, TIMESTAMP '2024-01-01', 'USD' "
 				  "FROM range(70000) t(i)",
@@ -595,7 +498,7 @@ TEST(projects_list_refuses_bad_parameters)
 
 	ctx_up();
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct resp r = call("GET", ds_test_printf("/ops/projects?%s", cases[i].q), NULL, NULL);
+		struct apit_resp r = call("GET", ds_test_printf("/ops/projects?%s", cases[i].q), NULL, NULL);
 
 		ASSERT_MSG(r.status == 400, "%s: %d", cases[i].q, r.status);
 		ASSERT_EQ_STR(jstr(r.json, "field"), cases[i].field);
@@ -605,7 +508,7 @@ TEST(projects_list_refuses_bad_parameters)
 
 TEST(projects_list_empty_table_is_an_empty_page)
 {
-	struct resp r;
+	struct apit_resp r;
 
 	ctx_up();
 	r = call("GET", "/ops/projects", NULL, NULL);
@@ -616,7 +519,7 @@ TEST(projects_list_empty_table_is_an_empty_page)
 TEST(api_precheck_answers_404_405_415_413_before_the_body)
 {
 	struct api_req *r = malloc(sizeof(*r));
-	struct resp x;
+	struct apit_resp x;
 
 	ctx_up();
 	x = call("GET", "/nope", NULL, NULL);
@@ -632,7 +535,7 @@ TEST(api_precheck_answers_404_405_415_413_before_the_body)
 	x = call("POST", "/ops/projects", "application/merge-patch+json", VALID);
 	ASSERT_EQ_INT(x.status, 201);
 	/* 413 from the announced length alone. */
-	api__req_init(r, &ctx);
+	api__req_init(r, &apit_ctx);
 	r->method = API_POST;
 	r->path = "/ops/projects";
 	r->content_type = JSON_CT;
@@ -646,7 +549,7 @@ TEST(api_precheck_answers_404_405_415_413_before_the_body)
 TEST(health_is_200_with_a_real_query_and_503_when_the_table_is_gone)
 {
 	struct ds_error e = DS_ERROR_INIT;
-	struct resp r;
+	struct apit_resp r;
 
 	ctx_up();
 	create(VALID);
@@ -656,18 +559,18 @@ TEST(health_is_200_with_a_real_query_and_503_when_the_table_is_gone)
 	ASSERT_EQ_INT(json_integer_value(json_object_get(r.json, "projects")), 1);
 	r = call("GET", "/monitoring/health", NULL, NULL);
 	ASSERT_EQ_INT(r.status, 200);
-	ASSERT_EQ_INT(db_exec_sql(ctx.db, "DROP TABLE projects", &e), 0);
+	ASSERT_EQ_INT(db_exec_sql(apit_ctx.db, "DROP TABLE projects", &e), 0);
 	r = call("GET", "/health", NULL, NULL);
 	ASSERT_EQ_INT(r.status, 503);
 	ASSERT_EQ_STR(jstr(r.json, "status"), "unhealthy");
 	ASSERT_CONTAINS(jstr(r.json, "reason"), "projects");
-	atomic_store(&ctx.draining, 1);
+	atomic_store(&apit_ctx.draining, 1);
 	ASSERT_EQ_STR(jstr(call("GET", "/health", NULL, NULL).json, "reason"), "shutting down");
 }
 
 TEST(info_names_service_versions_and_links)
 {
-	struct resp r;
+	struct apit_resp r;
 
 	ctx_up();
 	r = call("GET", "/", NULL, NULL);

@@ -7,77 +7,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "api/internal.h"
+#include "apit.h"
 #include "core/clock.h"
 #include "harness.h"
 #include "test.h"
 
-static struct api_ctx ctx;
-
-static void ctx_down(void *unused)
-{
-	struct ds_error e = DS_ERROR_INIT;
-
-	if (api__ctx_release(&ctx, 0, &e))
-		FAIL("ctx release: %s", ds_error_msg(&e));
-}
-
 /* Start the context; tune (may be NULL) changes the configuration first. */
 static void ctx_up_with(void (*tune)(struct api_config *c))
 {
-	struct api_config c;
-	struct ds_error e = DS_ERROR_INIT;
-
-	ds_log_set_level(DS_LOG_OFF);
-	ASSERT_EQ_INT(api_config_init(&c), 0);
-	ASSERT_EQ_INT(api_config_database(&c, ":memory:", &e), 0);
-	c.memory_limit = 256LL << 20;
-	c.workers = 2;
-	ASSERT_EQ_INT(ds_secret_set(&c.admin_token, "t0ken-for-tests"), 0);
-	if (tune)
-		tune(&c);
-	ASSERT_EQ_INT(api_config_finish(&c, &e), 0);
-	if (api__ctx_init(&ctx, &c, &e))
-		FAIL("ctx init: %s", ds_error_msg(&e));
-	api_config_release(&c);
-	ds_test_defer(ctx_down, NULL);
+	apit_up("t0ken-for-tests", tune);
 }
 
 static void ctx_up(void)
 {
 	ctx_up_with(NULL);
-}
-
-struct resp {
-	int status;
-	const char *body;
-	const char *type;
-	const char *headers; /* "Name: value\n" each */
-	json_t *json;        /* parsed body, or NULL */
-};
-
-static json_t **parsed;
-static size_t nparsed, aparsed;
-
-static void free_json(void *unused)
-{
-	size_t i;
-
-	for (i = 0; i < nparsed; i++)
-		json_decref(parsed[i]);
-	free(parsed);
-}
-
-static void keep_json(json_t *j)
-{
-	if (!parsed)
-		ds_test_defer(free_json, NULL);
-	if (nparsed == aparsed) {
-		aparsed = aparsed ? aparsed * 2 : 64;
-		parsed = realloc(parsed, aparsed * sizeof(*parsed));
-		ASSERT_NOT_NULL(parsed);
-	}
-	parsed[nparsed++] = j;
 }
 
 struct opts {
@@ -87,74 +30,35 @@ struct opts {
 
 /* One request through the real handler path. target may carry "?a=1&b=2" (no decoding:
  * '+' is a space, nothing else is decoded). */
-static struct resp call_o(const char *method, const char *target, const char *body,
-			  const struct opts *o)
+static struct apit_resp call_o(const char *method, const char *target, const char *body,
+			       const struct opts *o)
 {
-	struct api_req *r = malloc(sizeof(*r));
-	struct resp out;
-	struct ds_buf h = DS_BUF_INIT(0);
-	char *path = ds_test_strdup(target), *q = strchr(path, '?');
-	size_t i;
+	struct apit_opts ao = {NULL, NULL, NULL, NULL, NULL};
 
-	memset(&out, 0, sizeof(out));
-	api__req_init(r, &ctx);
-	r->method = api_method_parse(method);
-	if (q) {
-		char *save = NULL, *kv, *p;
-
-		*q++ = '\0';
-		for (p = q; *p; p++)
-			if (*p == '+')
-				*p = ' ';
-		for (kv = strtok_r(q, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
-			char *eq = strchr(kv, '=');
-
-			if (eq)
-				*eq++ = '\0';
-			r->query[r->nquery].key = kv;
-			r->query[r->nquery].value = eq ? eq : "";
-			r->nquery++;
-		}
+	if (o) {
+		ao.accept = o->accept;
+		ao.auth = o->auth;
+		ao.origin = o->origin;
+		ao.acr = o->acr;
+		ao.client = o->client;
 	}
-	r->path = path;
-	r->content_type = o && o->ctype ? o->ctype : body ? "application/json" : NULL;
-	r->accept = o ? o->accept : NULL;
-	r->authorization = o ? o->auth : NULL;
-	r->origin = o ? o->origin : NULL;
-	r->acr_method = o ? o->acr : NULL;
-	snprintf(r->client, sizeof(r->client), "%s", o && o->client ? o->client : "192.0.2.1");
-	r->body = body;
-	r->body_len = body ? strlen(body) : 0;
-	r->content_length = body ? (long long)strlen(body) : -1;
-	api__run_sync(r);
-	out.status = r->status;
-	out.body = ds_test_strdup(ds_buf_str(&r->resp));
-	out.type = r->resp_type ? ds_test_strdup(r->resp_type) : NULL;
-	for (i = 0; i < r->nheaders; i++)
-		ds_buf_addf(&h, "%s: %s\n", r->headers[i].key, r->headers[i].value);
-	out.headers = ds_test_strdup(ds_buf_str(&h));
-	ds_buf_release(&h);
-	api__req_release(r);
-	free(r);
-	out.json = json_loads(out.body, JSON_DECODE_ANY, NULL);
-	if (out.json)
-		keep_json(out.json);
-	return out;
+	return apit_call(method, target,
+			 o && o->ctype ? o->ctype : body ? "application/json" : NULL, body, &ao);
 }
 
-static struct resp call(const char *method, const char *target, const char *body)
+static struct apit_resp call(const char *method, const char *target, const char *body)
 {
 	return call_o(method, target, body, NULL);
 }
 
-static struct resp admin(const char *method, const char *target, const char *body)
+static struct apit_resp admin(const char *method, const char *target, const char *body)
 {
 	struct opts o = {NULL, "Bearer t0ken-for-tests", NULL, NULL, NULL, NULL};
 
 	return call_o(method, target, body, &o);
 }
 
-static struct resp post_sql(const char *body)
+static struct apit_resp post_sql(const char *body)
 {
 	return call("POST", "/query", body);
 }
@@ -164,7 +68,7 @@ static const char *jstr(json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
-static const char *problem_type(const struct resp *r)
+static const char *problem_type(const struct apit_resp *r)
 {
 	const char *t = r->json ? jstr(r->json, "type") : NULL;
 
@@ -174,7 +78,7 @@ static const char *problem_type(const struct resp *r)
 static void create_project(const char *name, const char *amount, const char *status)
 {
 	char body[512];
-	struct resp r;
+	struct apit_resp r;
 
 	snprintf(body, sizeof(body),
 		 "{\"project_name\":\"%s\",\"total_amount\":%s,\"maturity_years\":10,"
@@ -188,7 +92,7 @@ static void create_project(const char *name, const char *amount, const char *sta
 
 TEST(api_query_answers_columns_and_rows_with_exact_decimals)
 {
-	struct resp r;
+	struct apit_resp r;
 
 	ctx_up();
 	create_project("a", "1234567890.12", "ACTIVE");
@@ -206,7 +110,7 @@ TEST(api_query_answers_columns_and_rows_with_exact_decimals)
 
 TEST(api_query_get_takes_sql_params_and_format_from_the_query_string)
 {
-	struct resp r;
+	struct apit_resp r;
 
 	ctx_up();
 	r = call("GET", "/query?sql=SELECT+$1::INTEGER+*+2+AS+x,+$2+AS+y&params=[21,\"z\"]&format=csv",
@@ -239,7 +143,7 @@ TEST(api_query_accept_picks_the_format_and_406_for_none)
 		{"text/csv;q=0, */*", "application/json"},
 	};
 	struct opts o;
-	struct resp r;
+	struct apit_resp r;
 	size_t i;
 
 	ctx_up();
@@ -266,7 +170,7 @@ TEST(api_query_accept_picks_the_format_and_406_for_none)
 
 TEST(api_query_refuses_writes_403_and_bad_sql_400_with_duckdbs_words)
 {
-	struct resp r;
+	struct apit_resp r;
 
 	ctx_up();
 	r = post_sql("{\"sql\":\"DELETE FROM projects\"}");
@@ -291,7 +195,7 @@ TEST(api_query_refuses_writes_403_and_bad_sql_400_with_duckdbs_words)
 
 TEST(api_query_binds_json_params_exactly)
 {
-	struct resp r;
+	struct apit_resp r;
 
 	ctx_up();
 	create_project("x", "1234567890.12", "ACTIVE");
@@ -332,7 +236,7 @@ TEST(api_query_checks_the_body)
 		{"{\"sql\":\"SELECT 1\",\"params\":{\"a\":1}}", "invalid-field"},
 	};
 	struct opts o = {NULL, NULL, NULL, NULL, NULL, "text/plain"};
-	struct resp r;
+	struct apit_resp r;
 	size_t i;
 
 	ctx_up();
@@ -353,7 +257,7 @@ static void small_cap(struct api_config *c)
 
 TEST(api_query_row_cap_is_413_before_output_and_an_error_record_after)
 {
-	struct resp r;
+	struct apit_resp r;
 	json_t *err;
 
 	ctx_up_with(small_cap);
@@ -379,7 +283,7 @@ TEST(api_query_row_cap_is_413_before_output_and_an_error_record_after)
 
 TEST(api_query_past_its_deadline_is_503_query_timeout)
 {
-	struct resp r;
+	struct apit_resp r;
 
 	ctx_up_with(small_cap);
 	r = post_sql("{\"sql\":\"SELECT count(*) FROM range(100000000000)\"}");
@@ -392,7 +296,7 @@ TEST(api_query_past_its_deadline_is_503_query_timeout)
 
 TEST(api_metrics_count_query_problems_by_type)
 {
-	struct resp r;
+	struct apit_resp r;
 
 	ctx_up();
 	post_sql("{\"sql\":\"DELETE FROM projects\"}");
@@ -415,7 +319,7 @@ static void no_token(struct api_config *c)
 
 TEST(api_admin_routes_are_absent_without_admin_token)
 {
-	struct resp r;
+	struct apit_resp r;
 
 	ctx_up_with(no_token);
 	r = admin("GET", "/admin/tables", NULL);
@@ -431,7 +335,7 @@ TEST(api_admin_routes_are_absent_without_admin_token)
 TEST(api_admin_wants_the_bearer_token_401_then_403)
 {
 	struct opts o;
-	struct resp r;
+	struct apit_resp r;
 
 	ctx_up();
 	r = call("GET", "/admin/tables", NULL);
@@ -472,7 +376,7 @@ TEST(api_admin_secret_compare_needs_every_byte_and_the_length)
 
 TEST(api_admin_creates_lists_queries_and_drops_a_table)
 {
-	struct resp r;
+	struct apit_resp r;
 	json_t *cols;
 
 	ctx_up();
@@ -549,7 +453,7 @@ TEST(api_admin_refuses_names_and_types_that_are_not_what_they_claim)
 		{"{\"name\":\"t\"}", "missing-field", "columns"},
 		{"{\"name\":\"t\",\"columns\":[{\"name\":\"a\",\"type\":\"INTEGER\"}],\"owner\":\"me\"}", "unknown-field", "owner"},
 	};
-	struct resp r;
+	struct apit_resp r;
 	size_t i;
 
 	ctx_up();
@@ -574,7 +478,7 @@ TEST(api_admin_refuses_names_and_types_that_are_not_what_they_claim)
 
 TEST(api_admin_drops_projects_only_when_forced_and_then_forgets_its_migration)
 {
-	struct resp r;
+	struct apit_resp r;
 
 	ctx_up();
 	r = admin("DELETE", "/admin/tables/projects", NULL);
@@ -594,7 +498,7 @@ TEST(api_admin_drops_projects_only_when_forced_and_then_forgets_its_migration)
 
 TEST(api_admin_sets_the_log_level_and_checkpoints)
 {
-	struct resp r;
+	struct apit_resp r;
 
 	ctx_up();
 	r = admin("POST", "/admin/logging/level", "{\"level\":\"debug\"}");
@@ -627,7 +531,7 @@ static void cors_list(struct api_config *c)
 TEST(api_cors_answers_allowed_origins_and_preflights)
 {
 	struct opts o;
-	struct resp r;
+	struct apit_resp r;
 
 	ctx_up_with(cors_list);
 	memset(&o, 0, sizeof(o));
@@ -665,7 +569,7 @@ TEST(api_cors_answers_allowed_origins_and_preflights)
 TEST(api_cors_is_off_by_default)
 {
 	struct opts o;
-	struct resp r;
+	struct apit_resp r;
 
 	ctx_up();
 	memset(&o, 0, sizeof(o));
@@ -707,7 +611,7 @@ static void limited(struct api_config *c)
 TEST(api_ratelimit_answers_429_with_retry_after_per_client)
 {
 	struct opts a, b;
-	struct resp r;
+	struct apit_resp r;
 
 	ctx_up_with(limited);
 	memset(&a, 0, sizeof(a));
